@@ -1,0 +1,75 @@
+using Gateway.Configuration;
+using Gateway.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Cookies;
+
+/// <summary>
+/// What happens around the session cookie: a user who left the directory is signed out on their next request;
+/// a challenge becomes a login redirect for browser navigations, 401 JSON for everything else, or 503 when the
+/// store did not answer; a refusal becomes a plain 403.
+/// </summary>
+internal sealed partial class SessionCookieEvents(
+    UserDirectory directory,
+    IOptions<SsoOptions> options,
+    ILogger<SessionCookieEvents> logger) : CookieAuthenticationEvents
+{
+    private readonly SsoOptions _options = options.Value;
+
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        var user = context.Principal?.Identity?.Name;
+        if (user is not null && directory.IsActive(user))
+        {
+            return;
+        }
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        Log.SessionRevoked(logger, user ?? "-", ClientAddress.Of(context.HttpContext));
+    }
+
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var http = context.HttpContext;
+        if (SessionStoreFailure.IsMarkedOn(http))
+        {
+            return GatewayResponses.StoreUnavailable(http);
+        }
+        var loginUrl = LoginUrl.For(http.Request, _options);
+        if (IsBrowserNavigation(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status302Found;
+            http.Response.Headers.Location = loginUrl;
+            http.Response.Headers.CacheControl = "no-store";
+            return Task.CompletedTask;
+        }
+        return GatewayResponses.Json(http, StatusCodes.Status401Unauthorized,
+            new GatewayError("unauthenticated", "Sign in first.", loginUrl));
+    }
+
+    public override Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context) =>
+        GatewayResponses.Json(context.HttpContext, StatusCodes.Status403Forbidden,
+            new GatewayError("forbidden", "Your account may not use this resource."));
+
+    // Sign-in and sign-out choose their own validated redirect; never follow the handler's own.
+    public override Task RedirectToReturnUrl(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.StatusCode = StatusCodes.Status302Found;
+        context.Response.Headers.Location = context.RedirectUri;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A person's browser asking for a page: GET or HEAD that accepts HTML and is not an XHR.</summary>
+    internal static bool IsBrowserNavigation(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(request.Headers.XRequestedWith, "XMLHttpRequest", StringComparison.OrdinalIgnoreCase);
+
+    private static partial class Log
+    {
+        [LoggerMessage(2101, LogLevel.Warning, "Audit: session revoked for {User} from {ClientAddress}: the user is removed or disabled")]
+        public static partial void SessionRevoked(ILogger logger, string user, string clientAddress);
+    }
+}

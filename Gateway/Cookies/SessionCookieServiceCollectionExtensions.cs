@@ -1,0 +1,46 @@
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Cookies;
+
+internal static class SessionCookieServiceCollectionExtensions
+{
+    /// <summary>Cookie authentication with a server-side ticket store: the one domain-wide session cookie.</summary>
+    public static IServiceCollection AddSessionCookie(this IServiceCollection services)
+    {
+        services.AddSingleton<SessionTicketStore>();
+        services.AddSingleton<SessionCookieEvents>();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<SsoOptions>, SessionTicketStore>(Configure);
+        return services;
+    }
+
+    private static void Configure(CookieAuthenticationOptions cookie, IOptions<SsoOptions> sso, SessionTicketStore ticketStore)
+    {
+        var options = sso.Value;
+        cookie.Cookie.Name = options.CookieName;
+        cookie.Cookie.Domain = string.IsNullOrEmpty(options.CookieDomain) ? null : options.CookieDomain;
+        cookie.Cookie.Path = "/";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SecurePolicy = options.CookieSecure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
+        cookie.Cookie.SameSite = options.CookieSameSite;
+        cookie.Cookie.IsEssential = true;
+        cookie.SessionStore = ticketStore;
+        // The store slides the idle expiry; the cookie itself is a browser-session cookie that never changes.
+        cookie.SlidingExpiration = false;
+        cookie.ExpireTimeSpan = options.IdleTimeout;
+        cookie.LoginPath = options.PathPrefix + "/login";
+        cookie.LogoutPath = options.PathPrefix + "/logout";
+        cookie.ReturnUrlParameter = "returnUrl";
+        cookie.EventsType = typeof(SessionCookieEvents);
+    }
+
+    /// <summary>Must run before authentication: see <see cref="SignInCookieDiscard"/>.</summary>
+    public static IApplicationBuilder UseSignInCookieDiscard(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value;
+        return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix + "/login", options.CookieName);
+    }
+}

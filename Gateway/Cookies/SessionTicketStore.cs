@@ -1,0 +1,152 @@
+using System.Security.Claims;
+using Gateway.Configuration;
+using Gateway.Identity;
+using Gateway.Sessions;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Cookies;
+
+/// <summary>
+/// The bridge between cookie authentication and <see cref="ISessionStore"/>: the cookie carries only the
+/// (Data Protection protected) session id; the identity lives in the store under a hash of that id.
+/// Idle expiry slides here, written at most once per refresh interval, never past the absolute expiry.
+/// </summary>
+internal sealed partial class SessionTicketStore(
+    ISessionStore store,
+    IOptions<SsoOptions> options,
+    TimeProvider time,
+    ILogger<SessionTicketStore> logger) : ITicketStore
+{
+    private readonly TimeSpan _idleTimeout = options.Value.IdleTimeout;
+    private readonly TimeSpan _absoluteTimeout = options.Value.AbsoluteTimeout;
+
+    // Sliding refresh writes at most this often per session: a tenth of the idle time, at most a minute.
+    private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(
+        Math.Min(options.Value.IdleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
+
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, null!, default);
+
+    public Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken) =>
+        StoreAsync(ticket, null!, cancellationToken);
+
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var sessionId = SessionId.New();
+        var key = SessionKey.FromSessionId(sessionId);
+        var now = time.GetUtcNow();
+        var absoluteExpiry = now + _absoluteTimeout;
+        var record = new SessionRecord
+        {
+            User = ticket.Principal.Identity?.Name ?? throw new InvalidOperationException("Signing in needs a user name."),
+            Email = ticket.Principal.FindFirstValue(GatewayClaimTypes.Email) ?? "",
+            Name = ticket.Principal.FindFirstValue(GatewayClaimTypes.DisplayName) ?? "",
+            Groups = ticket.Principal.FindAll(GatewayClaimTypes.Group).Select(c => c.Value).ToArray(),
+            CreatedAt = now,
+            LastSeenAt = now,
+            AbsoluteExpiresAt = absoluteExpiry,
+            ExpiresAt = Min(now + _idleTimeout, absoluteExpiry),
+            ClientAddress = httpContext?.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = Truncate(httpContext?.Request.Headers.UserAgent.ToString(), 200),
+        };
+        await store.CreateAsync(key, record, cancellationToken);
+        Log.SessionCreated(logger, record.User, key.Handle);
+        return sessionId;
+    }
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null!, default);
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken) =>
+        RetrieveAsync(key, null!, cancellationToken);
+
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        if (!SessionId.IsWellFormed(key))
+        {
+            return null;
+        }
+        var sessionKey = SessionKey.FromSessionId(key);
+        try
+        {
+            var record = await store.GetAsync(sessionKey, cancellationToken);
+            var now = time.GetUtcNow();
+            if (record is null || record.IsExpiredAt(now))
+            {
+                return null;
+            }
+            if (now - record.LastSeenAt >= _refreshInterval)
+            {
+                record = record with { LastSeenAt = now, ExpiresAt = Min(now + _idleTimeout, record.AbsoluteExpiresAt) };
+                await store.TouchAsync(sessionKey, record, cancellationToken);
+            }
+            return ToTicket(record, sessionKey);
+        }
+        catch (SessionStoreUnavailableException ex)
+        {
+            if (httpContext is not null)
+            {
+                SessionStoreFailure.MarkOn(httpContext);
+            }
+            Log.StoreUnavailable(logger, ex.InnerException?.GetType().Name ?? ex.GetType().Name);
+            return null;
+        }
+    }
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, null!, default);
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken) =>
+        RenewAsync(key, ticket, null!, cancellationToken);
+
+    // Sliding happens in RetrieveAsync and sign-in never reuses a session (see SignInCookieDiscard), so the
+    // cookie handler has nothing to renew; refusing keeps a stale ticket from overwriting a record.
+    public Task RenewAsync(string key, AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public Task RemoveAsync(string key) => RemoveAsync(key, null!, default);
+
+    public Task RemoveAsync(string key, CancellationToken cancellationToken) => RemoveAsync(key, null!, cancellationToken);
+
+    public Task RemoveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken) =>
+        SessionId.IsWellFormed(key)
+            ? store.DeleteAsync(SessionKey.FromSessionId(key), cancellationToken)
+            : Task.CompletedTask;
+
+    private static AuthenticationTicket ToTicket(SessionRecord record, SessionKey key)
+    {
+        var claims = new List<Claim>(5 + record.Groups.Length)
+        {
+            new(ClaimTypes.NameIdentifier, record.User),
+            new(ClaimTypes.Name, record.User),
+            new(GatewayClaimTypes.Email, record.Email),
+            new(GatewayClaimTypes.DisplayName, record.Name),
+            new(GatewayClaimTypes.SessionHandle, key.Handle),
+        };
+        foreach (var group in record.Groups)
+        {
+            claims.Add(new Claim(GatewayClaimTypes.Group, group));
+        }
+        var identity = new ClaimsIdentity(claims, GatewayClaimTypes.AuthenticationType, ClaimTypes.Name, GatewayClaimTypes.Group);
+        var properties = new AuthenticationProperties
+        {
+            IssuedUtc = record.CreatedAt,
+            ExpiresUtc = record.ExpiresAt,
+            AllowRefresh = false,
+        };
+        return new AuthenticationTicket(new ClaimsPrincipal(identity), properties, CookieAuthenticationDefaults.AuthenticationScheme);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static string? Truncate(string? value, int length) =>
+        string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Debug, "Session {SessionHandle} created for {User}")]
+        public static partial void SessionCreated(ILogger logger, string user, string sessionHandle);
+
+        [LoggerMessage(2002, LogLevel.Warning, "Session store unavailable ({Fault}); the request is treated as not signed in")]
+        public static partial void StoreUnavailable(ILogger logger, string fault);
+    }
+}

@@ -1,0 +1,83 @@
+using Gateway.Access;
+using Gateway.Configuration;
+using Gateway.Cookies;
+using Gateway.Demo;
+using Gateway.Identity;
+using Gateway.Login;
+using Gateway.Observability;
+using Gateway.Proxy;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Hosting;
+
+/// <summary>The composition root: every capability added and mapped in one place.</summary>
+public static partial class GatewayHostingExtensions
+{
+    public static WebApplicationBuilder AddSsoGateway(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(SsoOptions.SectionName);
+        var sso = section.Get<SsoOptions>() ?? new SsoOptions();
+        builder.Services.AddOptions<SsoOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SsoOptions>, SsoOptionsValidator>();
+
+        builder.AddObservability();
+        builder.Services
+            .AddSessionStore(sso)
+            .AddUserDirectory()
+            .AddSessionCookie()
+            .AddAccessPolicies(sso)
+            .AddSignIn()
+            .AddSsoProxy(builder.Configuration)
+            .AddDemoBackends(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    public static WebApplication MapSsoGateway(this WebApplication app)
+    {
+        var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
+        app.UseRequestLogging();
+        app.UseSignInCookieDiscard();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
+        app.MapHealthEndpoints(prefix);
+        app.MapSignIn(prefix);
+        app.MapReverseProxy();
+
+        app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));
+        return app;
+    }
+
+    /// <summary>Runs until shutdown. Configuration errors print one message per key and return exit code 1.</summary>
+    public static async Task<int> RunGatewayAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (StartupErrors.Describe(ex) is { } messages)
+        {
+            await StartupErrors.PrintAsync(messages);
+            return 1;
+        }
+    }
+
+    private static void LogStoreChoice(WebApplication app, IOptions<SsoOptions> sso)
+    {
+        if (string.IsNullOrWhiteSpace(sso.Value.Redis))
+        {
+            Log.InMemoryStore(app.Logger);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(100, LogLevel.Warning, "Sso:Redis is not set: sessions live in this process's memory. Run a single instance only; a restart signs everybody out.")]
+        public static partial void InMemoryStore(ILogger logger);
+    }
+}

@@ -1,0 +1,64 @@
+using Gateway.Configuration;
+using Gateway.Sessions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
+
+namespace Gateway.Hosting;
+
+internal static class SessionStoreRegistration
+{
+    /// <summary>Every instance must use this name so that all of them read each other's cookies.</summary>
+    public const string ApplicationName = "SsoGateway";
+
+    /// <summary>
+    /// Redis when <c>Sso:Redis</c> is set (sessions and the Data Protection key ring, one multiplexer);
+    /// otherwise the in-memory store and keys in <c>Sso:KeysDirectory</c> (or the framework default).
+    /// </summary>
+    public static IServiceCollection AddSessionStore(this IServiceCollection services, SsoOptions sso)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        var dataProtection = services.AddDataProtection().SetApplicationName(ApplicationName);
+
+        if (string.IsNullOrWhiteSpace(sso.Redis))
+        {
+            services.AddSingleton<ISessionStore, InMemorySessionStore>();
+            if (!string.IsNullOrWhiteSpace(sso.KeysDirectory))
+            {
+                dataProtection.PersistKeysToFileSystem(new DirectoryInfo(sso.KeysDirectory));
+            }
+            return services;
+        }
+
+        var redisOptions = RedisConfiguration(sso);
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
+        services.AddSingleton<ISessionStore, RedisSessionStore>();
+        var keyRing = new RedisKey(sso.RedisKeyPrefix + "dataprotection-keys");
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((keys, redis) =>
+            keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keyRing));
+        return services;
+    }
+
+    private static ConfigurationOptions RedisConfiguration(SsoOptions sso)
+    {
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(sso.Redis!);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new GatewayConfigurationException($"Sso:Redis: not a StackExchange.Redis configuration string: {ex.Message}");
+        }
+        // Start even when Redis is down (readiness reports it) and never wait longer than the store timeout.
+        options.AbortOnConnectFail = false;
+        var timeout = (int)sso.StoreTimeout.TotalMilliseconds;
+        options.AsyncTimeout = timeout;
+        options.SyncTimeout = timeout;
+        options.ConnectTimeout = Math.Max(timeout, 1000);
+        options.ClientName ??= ApplicationName;
+        return options;
+    }
+}

@@ -1,0 +1,177 @@
+using Gateway.Access;
+using Gateway.Configuration;
+using Gateway.Proxy;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Checks the <c>Sso</c> section and the routes of the <c>ReverseProxy</c> section once at startup, collecting
+/// every error, each naming its key (SPEC §3).
+/// </summary>
+internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfiguration configuration) : IValidateOptions<SsoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SsoOptions options)
+    {
+        var errors = new List<string>();
+        ValidateCookie(options, errors);
+        ValidateTimeouts(options, errors);
+        ValidatePaths(options, errors);
+        ValidatePolicies(options, errors);
+        ValidateRoutes(options, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateCookie(SsoOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.CookieName) || !options.CookieName.All(IsTokenChar))
+        {
+            errors.Add($"Sso:CookieName: '{options.CookieName}' is not a valid cookie name.");
+        }
+        if (options.CookieDomain is { Length: > 0 } domain && !IsHostName(domain.TrimStart('.')))
+        {
+            errors.Add($"Sso:CookieDomain: '{domain}' is not a domain name (e.g. .example.com).");
+        }
+        if (options.CookieSameSite is not (SameSiteMode.Lax or SameSiteMode.Strict or SameSiteMode.None))
+        {
+            errors.Add("Sso:CookieSameSite: must be Lax, Strict or None.");
+        }
+        if (options.CookieSameSite == SameSiteMode.None && !options.CookieSecure)
+        {
+            errors.Add("Sso:CookieSameSite: None needs Sso:CookieSecure=true (browsers drop SameSite=None cookies without Secure).");
+        }
+        foreach (var (key, header) in new[]
+        {
+            ("User", options.Headers.User), ("Email", options.Headers.Email),
+            ("Name", options.Headers.Name), ("Groups", options.Headers.Groups),
+        })
+        {
+            if (string.IsNullOrWhiteSpace(header) || !header.All(IsTokenChar))
+            {
+                errors.Add($"Sso:Headers:{key}: '{header}' is not a valid header name.");
+            }
+        }
+    }
+
+    private static void ValidateTimeouts(SsoOptions options, List<string> errors)
+    {
+        if (options.IdleTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Sso:IdleTimeout: must be positive (e.g. 01:00:00).");
+        }
+        if (options.AbsoluteTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Sso:AbsoluteTimeout: must be positive (e.g. 12:00:00).");
+        }
+        if (options.IdleTimeout > options.AbsoluteTimeout)
+        {
+            errors.Add("Sso:IdleTimeout: must not be longer than Sso:AbsoluteTimeout.");
+        }
+        if (options.StoreTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Sso:StoreTimeout: must be positive (e.g. 00:00:02).");
+        }
+        if (options.Lockout.MaxFailures < 1)
+        {
+            errors.Add("Sso:Lockout:MaxFailures: must be at least 1.");
+        }
+        if (options.Lockout.Window <= TimeSpan.Zero)
+        {
+            errors.Add("Sso:Lockout:Window: must be positive (e.g. 00:15:00).");
+        }
+    }
+
+    private void ValidatePaths(SsoOptions options, List<string> errors)
+    {
+        var prefix = options.PathPrefix;
+        if (prefix is not { Length: > 1 } || prefix[0] != '/' || prefix[^1] == '/' || prefix.Contains("//") || prefix.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"Sso:PathPrefix: '{prefix}' must start with '/' and not end with one (e.g. /_sso).");
+        }
+        var usersFile = Path.GetFullPath(options.UsersFile ?? "", environment.ContentRootPath);
+        if (string.IsNullOrWhiteSpace(options.UsersFile) || !File.Exists(usersFile))
+        {
+            errors.Add($"Sso:UsersFile: the user directory '{usersFile}' does not exist.");
+        }
+        if (options.LoginHost is { Length: > 0 } loginHost && !IsHostName(loginHost.Split(':')[0]))
+        {
+            errors.Add($"Sso:LoginHost: '{loginHost}' is not a host name.");
+        }
+        for (var i = 0; i < options.AllowedReturnHosts.Count; i++)
+        {
+            var host = options.AllowedReturnHosts[i];
+            if (!IsHostName(host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host))
+            {
+                errors.Add($"Sso:AllowedReturnHosts:{i}: '{host}' is not a host name or *.wildcard.");
+            }
+        }
+    }
+
+    private static void ValidatePolicies(SsoOptions options, List<string> errors)
+    {
+        foreach (var (name, policy) in options.Policies)
+        {
+            if (AccessServiceCollectionExtensions.BuiltInPolicies.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"Sso:Policies:{name}: '{name}' is reserved for the built-in policy.");
+            }
+            if (policy.Groups.Count == 0 && policy.Users.Count == 0)
+            {
+                errors.Add($"Sso:Policies:{name}: names no Groups and no Users, so nobody could pass it.");
+            }
+        }
+    }
+
+    private void ValidateRoutes(SsoOptions options, List<string> errors)
+    {
+        var proxy = configuration.GetSection(ProxyServiceCollectionExtensions.SectionName);
+        var routes = proxy.GetSection("Routes").GetChildren().ToList();
+        var clusters = proxy.GetSection("Clusters").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var cookieDomain = options.CookieDomain?.TrimStart('.');
+        if (routes.Count == 0)
+        {
+            errors.Add("ReverseProxy:Routes: no routes are configured, so the gateway has nothing to protect.");
+        }
+        foreach (var route in routes)
+        {
+            var key = route.Path;
+            var policy = route["AuthorizationPolicy"];
+            if (!string.IsNullOrEmpty(policy)
+                && !AccessServiceCollectionExtensions.BuiltInPolicies.Contains(policy, StringComparer.OrdinalIgnoreCase)
+                && !options.Policies.ContainsKey(policy))
+            {
+                errors.Add($"{key}:AuthorizationPolicy: unknown policy '{policy}' (define it under Sso:Policies, or use default or anonymous).");
+            }
+            var clusterId = route["ClusterId"];
+            if (string.IsNullOrEmpty(clusterId) || !clusters.Contains(clusterId))
+            {
+                errors.Add($"{key}:ClusterId: '{clusterId}' names no cluster under ReverseProxy:Clusters.");
+            }
+            var hosts = route.GetSection("Match:Hosts").GetChildren().Select(h => h.Value).ToList();
+            if (route.GetSection("Match").GetChildren().Any() is false)
+            {
+                errors.Add($"{key}:Match: a route needs a Match with Hosts and/or Path.");
+            }
+            if (string.IsNullOrEmpty(cookieDomain))
+            {
+                continue;
+            }
+            for (var i = 0; i < hosts.Count; i++)
+            {
+                var host = (hosts[i] ?? "").Split(':')[0].TrimStart('*', '.');
+                if (!host.Equals(cookieDomain, StringComparison.OrdinalIgnoreCase)
+                    && !host.EndsWith("." + cookieDomain, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"{key}:Match:Hosts:{i}: '{hosts[i]}' is not under Sso:CookieDomain '{options.CookieDomain}', so its users could never be signed in.");
+                }
+            }
+        }
+    }
+
+    private static bool IsTokenChar(char c) =>
+        char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
+
+    private static bool IsHostName(string host) =>
+        host.Length is > 0 and <= 253
+        && Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6;
+}

@@ -1,0 +1,139 @@
+using Gateway.Configuration;
+using Gateway.Cookies;
+using Gateway.Identity;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Login;
+
+/// <summary>Sign-in and sign-out (SPEC §4): forms on GET, antiforgery-checked POSTs, validated redirects.</summary>
+internal sealed partial class LoginHandlers(
+    IAntiforgery antiforgery,
+    PasswordVerifier verifier,
+    ReturnUrlValidator returnUrls,
+    IOptions<SsoOptions> options,
+    ILogger<LoginHandlers> logger)
+{
+    private const string WrongCredentials = "Wrong username or password.";
+    private const int MaxFormBytes = 16 * 1024;
+
+    private readonly string _loginPath = options.Value.PathPrefix + "/login";
+    private readonly string _logoutPath = options.Value.PathPrefix + "/logout";
+
+    public Task<IResult> ShowSignIn(HttpContext context)
+    {
+        var returnUrl = returnUrls.Validate(context.Request.Query["returnUrl"], context.Request.Host.Value);
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            return Task.FromResult(Results.Redirect(returnUrl));
+        }
+        return Task.FromResult(Page(context, StatusCodes.Status200OK,
+            LoginPages.SignIn(_loginPath, returnUrl, antiforgery.GetAndStoreTokens(context))));
+    }
+
+    public async Task<IResult> SignIn(HttpContext context)
+    {
+        var form = await ReadFormAsync(context);
+        if (form is null || !await antiforgery.IsRequestValidAsync(context))
+        {
+            return Page(context, StatusCodes.Status400BadRequest, LoginPages.Message(
+                "Please try again", "The sign-in form expired or was not sent by this site.", "Back to sign-in", _loginPath));
+        }
+
+        var returnUrl = returnUrls.Validate(form["returnUrl"], context.Request.Host.Value);
+        var username = form["username"].ToString().Trim();
+        var password = form["password"].ToString();
+        var client = ClientAddress.Of(context);
+
+        var user = username.Length == 0 || password.Length == 0 ? null : verifier.Verify(username, password);
+        if (user is null)
+        {
+            Log.SignInFailed(logger, username, client);
+            return Page(context, StatusCodes.Status401Unauthorized,
+                LoginPages.SignIn(_loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, WrongCredentials));
+        }
+
+        await context.SignInAsync(UserPrincipal.Create(user), new AuthenticationProperties { RedirectUri = returnUrl });
+        Log.SignedIn(logger, user.Username, client);
+        return Results.Empty;
+    }
+
+    public IResult ShowSignOut(HttpContext context)
+    {
+        var returnUrl = context.Request.Query["returnUrl"].ToString();
+        return Page(context, StatusCodes.Status200OK, LoginPages.SignOut(
+            _logoutPath,
+            returnUrls.IsSafe(returnUrl, context.Request.Host.Value) ? returnUrl : null,
+            antiforgery.GetAndStoreTokens(context),
+            context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null));
+    }
+
+    public async Task<IResult> SignOut(HttpContext context)
+    {
+        var form = await ReadFormAsync(context);
+        var signedIn = context.User.Identity?.IsAuthenticated == true;
+        if (form is null || !await antiforgery.IsRequestValidAsync(context))
+        {
+            // Someone already signed out (e.g. the session expired while the page was open) has nothing to lose.
+            return signedIn
+                ? Page(context, StatusCodes.Status400BadRequest, LoginPages.Message(
+                    "Please try again", "The sign-out form expired or was not sent by this site.", "Back to sign-out", _logoutPath))
+                : Results.Redirect(_loginPath);
+        }
+
+        var returnUrl = form["returnUrl"].ToString();
+        var target = returnUrls.IsSafe(returnUrl, context.Request.Host.Value) ? returnUrl : _loginPath;
+        await context.SignOutAsync(new AuthenticationProperties { RedirectUri = target });
+        if (signedIn)
+        {
+            Log.SignedOut(logger, context.User.Identity!.Name!, ClientAddress.Of(context),
+                context.User.FindFirst(GatewayClaimTypes.SessionHandle)?.Value ?? "-");
+        }
+        return Results.Empty;
+    }
+
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return null;
+        }
+        var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (bodySize is { IsReadOnly: false })
+        {
+            bodySize.MaxRequestBodySize = MaxFormBytes;
+        }
+        try
+        {
+            return await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Page(HttpContext context, int statusCode, string html)
+    {
+        var headers = context.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+        headers["Referrer-Policy"] = "no-referrer";
+        return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress}")]
+        public static partial void SignedIn(ILogger logger, string user, string clientAddress);
+
+        [LoggerMessage(3002, LogLevel.Warning, "Audit: sign-in failed for {User} from {ClientAddress}: wrong credentials")]
+        public static partial void SignInFailed(ILogger logger, string user, string clientAddress);
+
+        [LoggerMessage(3003, LogLevel.Information, "Audit: signed out {User} from {ClientAddress}, session {SessionHandle}")]
+        public static partial void SignedOut(ILogger logger, string user, string clientAddress, string sessionHandle);
+    }
+}

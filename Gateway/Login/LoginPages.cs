@@ -1,0 +1,72 @@
+using System.Net;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Gateway.Login;
+
+/// <summary>The gateway's own pages: plain HTML forms that work without JavaScript and read well on a phone.</summary>
+internal static class LoginPages
+{
+    public static string SignIn(string action, string returnUrl, AntiforgeryTokenSet tokens, string? username = null, string? error = null) =>
+        Layout("Sign in", $"""
+            <h1>Sign in</h1>
+            {ErrorBlock(error)}
+            <form method="post" action="{Encode(action)}">
+              {TokenField(tokens)}
+              <input type="hidden" name="returnUrl" value="{Encode(returnUrl)}">
+              <label for="username">Username</label>
+              <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required {(string.IsNullOrEmpty(username) ? "autofocus" : $"value=\"{Encode(username)}\"")}>
+              <label for="password">Password</label>
+              <input id="password" name="password" type="password" autocomplete="current-password" required {(string.IsNullOrEmpty(username) ? "" : "autofocus")}>
+              <button type="submit">Sign in</button>
+            </form>
+            """);
+
+    public static string SignOut(string action, string? returnUrl, AntiforgeryTokenSet tokens, string? user) =>
+        Layout("Sign out", $"""
+            <h1>Sign out</h1>
+            <p>{(user is null ? "You are not signed in." : $"Signed in as <strong>{Encode(user)}</strong>. Signing out ends your session on every site of this domain.")}</p>
+            <form method="post" action="{Encode(action)}">
+              {TokenField(tokens)}
+              {(returnUrl is null ? "" : $"<input type=\"hidden\" name=\"returnUrl\" value=\"{Encode(returnUrl)}\">")}
+              <button type="submit" autofocus>Sign out</button>
+            </form>
+            """);
+
+    public static string Message(string title, string message, string? linkText = null, string? linkUrl = null) =>
+        Layout(title, $"""
+            <h1>{Encode(title)}</h1>
+            <p>{Encode(message)}</p>
+            {(linkUrl is null ? "" : $"<p><a href=\"{Encode(linkUrl)}\">{Encode(linkText ?? linkUrl)}</a></p>")}
+            """);
+
+    private static string ErrorBlock(string? error) =>
+        error is null ? "" : $"""<p class="error" role="alert">{Encode(error)}</p>""";
+
+    private static string TokenField(AntiforgeryTokenSet tokens) =>
+        $"""<input type="hidden" name="{Encode(tokens.FormFieldName)}" value="{Encode(tokens.RequestToken ?? "")}">""";
+
+    private static string Encode(string value) => WebUtility.HtmlEncode(value);
+
+    private static string Layout(string title, string body) => $$"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{Encode(title)}}</title>
+        <style>
+          body { font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; padding: 1rem; }
+          main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 2rem; border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+          h1 { font-size: 1.4rem; margin-top: 0; }
+          label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
+          input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #999; border-radius: .25rem; }
+          button { margin-top: 1.5rem; width: 100%; padding: .7rem; font-size: 1rem; border: 0; border-radius: .25rem; background: #1f5fbf; color: #fff; cursor: pointer; }
+          .error { background: #fde8e8; color: #8a1010; padding: .6rem; border-radius: .25rem; }
+        </style>
+        </head>
+        <body><main>
+        {{body}}
+        </main></body>
+        </html>
+        """;
+}

@@ -1,0 +1,36 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Login;
+
+internal static class LoginServiceCollectionExtensions
+{
+    public static IServiceCollection AddSignIn(this IServiceCollection services)
+    {
+        services.AddSingleton<ReturnUrlValidator>();
+        services.AddSingleton<LoginHandlers>();
+        services.AddAntiforgery();
+        services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()
+            .Configure<IOptions<SsoOptions>>((antiforgery, sso) =>
+            {
+                antiforgery.Cookie.Name = sso.Value.CookieName + "_af";
+                antiforgery.Cookie.HttpOnly = true;
+                antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+                antiforgery.Cookie.SecurePolicy = sso.Value.CookieSecure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
+                antiforgery.FormFieldName = "__antiforgery";
+            });
+        return services;
+    }
+
+    /// <summary>Maps <c>login</c>, <c>logout</c> and <c>userinfo</c> under the prefix, on every host.</summary>
+    public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    {
+        var group = endpoints.MapGroup(pathPrefix).AllowAnonymous();
+        group.MapGet("/login", (HttpContext context, LoginHandlers handlers) => handlers.ShowSignIn(context));
+        group.MapPost("/login", (HttpContext context, LoginHandlers handlers) => handlers.SignIn(context));
+        group.MapGet("/logout", (HttpContext context, LoginHandlers handlers) => handlers.ShowSignOut(context));
+        group.MapPost("/logout", (HttpContext context, LoginHandlers handlers) => handlers.SignOut(context));
+        endpoints.MapGet(pathPrefix + "/userinfo", (Delegate)UserInfoHandler.Handle).RequireAuthorization();
+        return endpoints;
+    }
+}

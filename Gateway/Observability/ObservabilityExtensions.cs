@@ -1,0 +1,71 @@
+using Gateway.Sessions;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Observability;
+
+internal static class ObservabilityExtensions
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>Serilog (readable console in Development, compact JSON elsewhere) and the health checks.</summary>
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext();
+            if (development)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        });
+        builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>One line per request: method, host, path, status, elapsed, user (or <c>-</c>) and route id.</summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.MessageTemplate =
+                "HTTP {RequestMethod} {RequestHost}{RequestPath} responded {StatusCode} in {Elapsed:0.0} ms user {User} route {RouteId}";
+            options.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                diagnostics.Set("RequestHost", context.Request.Host.Value);
+                diagnostics.Set("User", context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : "-");
+                diagnostics.Set("RouteId", context.Features.Get<IReverseProxyFeature>()?.Route.Config.RouteId
+                    ?? context.GetEndpoint()?.DisplayName ?? "-");
+            };
+        });
+
+    /// <summary><c>healthz</c>: the process runs. <c>readyz</c>: the session store answers.</summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    {
+        endpoints.MapHealthChecks(pathPrefix + "/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks(pathPrefix + "/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).AllowAnonymous();
+        return endpoints;
+    }
+
+    private sealed class SessionStoreHealthCheck(ISessionStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            await store.IsAvailableAsync(cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The session store does not answer.");
+    }
+}

@@ -1,0 +1,22 @@
+using Gateway.Hosting;
+using Gateway.Identity;
+
+if (args is [PasswordHashCommand.Name, ..])
+{
+    return PasswordHashCommand.Run(Console.In, Console.Out, Console.Error);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+try
+{
+    builder.AddSsoGateway();
+}
+catch (Exception ex) when (StartupErrors.Describe(ex) is { } messages)
+{
+    await StartupErrors.PrintAsync(messages);
+    return 1;
+}
+
+var app = builder.Build();
+app.MapSsoGateway();
+return await app.RunGatewayAsync();

@@ -1,0 +1,23 @@
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy;
+
+internal static class ProxyServiceCollectionExtensions
+{
+    public const string SectionName = "ReverseProxy";
+
+    /// <summary>YARP from the <c>ReverseProxy</c> section, every route secured by default and given the identity headers.</summary>
+    public static IServiceCollection AddSsoProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IdentityHeadersTransform>();
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection(SectionName))
+            .AddConfigFilter<DefaultPolicyConfigFilter>()
+            .AddTransforms(builder =>
+            {
+                var transform = builder.Services.GetRequiredService<IdentityHeadersTransform>();
+                builder.AddRequestTransform(transform.ApplyAsync);
+            });
+        return services;
+    }
+}

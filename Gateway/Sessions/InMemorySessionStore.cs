@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// The embedded default store: one process only. Expired records are dropped when read and by a periodic sweep.
+/// </summary>
+internal sealed class InMemorySessionStore : ISessionStore, IDisposable
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, SessionRecord> _records = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweepTimer;
+
+    public InMemorySessionStore(TimeProvider time)
+    {
+        _time = time;
+        _sweepTimer = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+    }
+
+    public int Count => _records.Count;
+
+    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    {
+        _records[key.Value] = record;
+        return Task.CompletedTask;
+    }
+
+    public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+    {
+        if (!_records.TryGetValue(key.Value, out var record))
+        {
+            return Task.FromResult<SessionRecord?>(null);
+        }
+        if (record.IsExpiredAt(_time.GetUtcNow()))
+        {
+            _records.TryRemove(new KeyValuePair<string, SessionRecord>(key.Value, record));
+            return Task.FromResult<SessionRecord?>(null);
+        }
+        return Task.FromResult<SessionRecord?>(record);
+    }
+
+    public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    {
+        if (_records.TryGetValue(key.Value, out var current))
+        {
+            _records.TryUpdate(key.Value, record, current);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken)
+    {
+        _records.TryRemove(key.Value, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (key, record) in _records)
+        {
+            if (record.IsExpiredAt(now))
+            {
+                _records.TryRemove(new KeyValuePair<string, SessionRecord>(key, record));
+            }
+        }
+    }
+
+    public void Dispose() => _sweepTimer.Dispose();
+}

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Sessions;
+
+/// <summary>What the store keeps per session (SPEC §6). Short JSON names keep a Redis record small.</summary>
+internal sealed record SessionRecord
+{
+    [JsonPropertyName("u")] public required string User { get; init; }
+    [JsonPropertyName("e")] public string Email { get; init; } = "";
+    [JsonPropertyName("n")] public string Name { get; init; } = "";
+    [JsonPropertyName("g")] public string[] Groups { get; init; } = [];
+    [JsonPropertyName("c")] public required DateTimeOffset CreatedAt { get; init; }
+    [JsonPropertyName("l")] public required DateTimeOffset LastSeenAt { get; init; }
+    [JsonPropertyName("a")] public required DateTimeOffset AbsoluteExpiresAt { get; init; }
+
+    /// <summary>When the session ends if unused: idle expiry, never past the absolute expiry.</summary>
+    [JsonPropertyName("x")] public required DateTimeOffset ExpiresAt { get; init; }
+
+    [JsonPropertyName("ip")] public string? ClientAddress { get; init; }
+    [JsonPropertyName("ua")] public string? UserAgent { get; init; }
+
+    public bool IsExpiredAt(DateTimeOffset now) => now >= ExpiresAt;
+}
+
+[JsonSerializable(typeof(SessionRecord))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class SessionJsonContext : JsonSerializerContext;
