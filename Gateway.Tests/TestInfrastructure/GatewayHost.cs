@@ -1,0 +1,148 @@
+using Gateway.Demo;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.TestInfrastructure;
+
+/// <summary>
+/// The real gateway on Kestrel (127.0.0.1, free port) in front of two echo backends, <c>app1.sso.localhost</c>
+/// and <c>app2.sso.localhost</c>, with the test users. Settings override the defaults below.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string App1 = "app1.sso.localhost";
+    public const string App2 = "app2.sso.localhost";
+    public const string Outside = "other.test";
+
+    private readonly WebApplication _app;
+    private readonly EchoBackend[] _backends;
+
+    private GatewayHost(WebApplication app, string contentRoot, EchoBackend[] backends)
+    {
+        _app = app;
+        _backends = backends;
+        ContentRoot = contentRoot;
+        Port = new Uri(app.Urls.First()).Port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Folder with <c>users.json</c>; removed on dispose.</summary>
+    public string ContentRoot { get; }
+
+    public string UsersFile => Path.Combine(ContentRoot, "users.json");
+
+    public IServiceProvider Services => _app.Services;
+
+    public string Url(string host, string pathAndQuery = "/") => $"http://{host}:{Port}{pathAndQuery}";
+
+    public GatewayClient CreateClient() => new(this);
+
+    /// <param name="settings">Configuration that overrides the defaults (null values remove a default).</param>
+    /// <param name="services">Extra service registrations, e.g. a log sink or a fake clock.</param>
+    /// <param name="users">The users file; default <see cref="TestUsers.All"/>.</param>
+    /// <param name="sharedContentRoot">Use this folder (and its users file) instead of a new one, e.g. for a second instance.</param>
+    public static async Task<GatewayHost> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null,
+        IEnumerable<TestUsers.User>? users = null,
+        string? sharedContentRoot = null)
+    {
+        var contentRoot = sharedContentRoot ?? Directory.CreateTempSubdirectory("ssogw-").FullName;
+        var usersFile = Path.Combine(contentRoot, "users.json");
+        if (!File.Exists(usersFile))
+        {
+            await File.WriteAllTextAsync(usersFile, TestUsers.FileContent(users ?? TestUsers.All));
+        }
+
+        var backends = new[]
+        {
+            await EchoBackend.StartAsync("app1", "http://127.0.0.1:0"),
+            await EchoBackend.StartAsync("app2", "http://127.0.0.1:0"),
+        };
+        var config = DefaultSettings(backends[0].Url, backends[1].Url);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Testing",
+            ContentRootPath = contentRoot,
+            ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
+        });
+        builder.Configuration.AddInMemoryCollection(config.Where(kv => kv.Value is not null));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        services?.Invoke(builder.Services);
+        builder.AddSsoGateway();
+        var app = builder.Build();
+        app.MapSsoGateway();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            foreach (var backend in backends)
+            {
+                await backend.DisposeAsync();
+            }
+            throw;
+        }
+        return new GatewayHost(app, contentRoot, backends);
+    }
+
+    /// <summary>Two hosts, one public path (<c>/public/…</c> on app1) and one admin-only path (<c>/admin/…</c> on app2).</summary>
+    public static Dictionary<string, string?> DefaultSettings(string app1Backend, string app2Backend) => new()
+    {
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+        ["Sso:CookieDomain"] = ".sso.localhost",
+        ["Sso:CookieSecure"] = "false",
+        ["Sso:UsersFile"] = "users.json",
+        ["Sso:Policies:admins:Groups:0"] = "admin",
+        ["Sso:Policies:bob-only:Users:0"] = "bob",
+        ["ReverseProxy:Routes:app1-public:ClusterId"] = "app1",
+        ["ReverseProxy:Routes:app1-public:AuthorizationPolicy"] = "anonymous",
+        ["ReverseProxy:Routes:app1-public:Match:Hosts:0"] = App1,
+        ["ReverseProxy:Routes:app1-public:Match:Path"] = "/public/{**rest}",
+        ["ReverseProxy:Routes:app1:ClusterId"] = "app1",
+        ["ReverseProxy:Routes:app1:Match:Hosts:0"] = App1,
+        ["ReverseProxy:Routes:app1:Match:Path"] = "{**catch-all}",
+        ["ReverseProxy:Routes:app2-admin:ClusterId"] = "app2",
+        ["ReverseProxy:Routes:app2-admin:AuthorizationPolicy"] = "admins",
+        ["ReverseProxy:Routes:app2-admin:Match:Hosts:0"] = App2,
+        ["ReverseProxy:Routes:app2-admin:Match:Path"] = "/admin/{**rest}",
+        ["ReverseProxy:Routes:app2-bob:ClusterId"] = "app2",
+        ["ReverseProxy:Routes:app2-bob:AuthorizationPolicy"] = "bob-only",
+        ["ReverseProxy:Routes:app2-bob:Match:Hosts:0"] = App2,
+        ["ReverseProxy:Routes:app2-bob:Match:Path"] = "/bob/{**rest}",
+        ["ReverseProxy:Routes:app2:ClusterId"] = "app2",
+        ["ReverseProxy:Routes:app2:AuthorizationPolicy"] = "default",
+        ["ReverseProxy:Routes:app2:Match:Hosts:0"] = App2,
+        ["ReverseProxy:Routes:app2:Match:Path"] = "{**catch-all}",
+        ["ReverseProxy:Clusters:app1:Destinations:d1:Address"] = app1Backend,
+        ["ReverseProxy:Clusters:app2:Destinations:d1:Address"] = app2Backend,
+    };
+
+    /// <summary>Settings for the Redis store on <paramref name="redis"/> with a key prefix of its own.</summary>
+    public static Dictionary<string, string?> RedisSettings(RedisServerFixture redis, string? keyPrefix = null) => new()
+    {
+        ["Sso:Redis"] = redis.ConnectionString,
+        ["Sso:RedisKeyPrefix"] = keyPrefix ?? $"t{Guid.NewGuid():N}:",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        foreach (var backend in _backends)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need when it is missing
+# (redis-server and redis-sentinel, Debian's chromium for the browser test), then runs every test
+# and ends with the line "N passed, M failed". Extra arguments go to `dotnet test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "Installing ${missing[*]} from apt..."
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+results="TestResults"
+rm -rf "$results"
+dotnet test SsoGateway.sln --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@"
+status=$?
+
+trx="$results/results.trx"
+if [[ ! -f $trx ]]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+errors=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+failed=$(( ${failed:-0} + ${errors:-0} ))
+echo "${passed:-0} passed, ${failed} failed"
+if (( status != 0 || failed > 0 || ${passed:-0} == 0 )); then
+  exit 1
+fi
