@@ -59,7 +59,8 @@ internal static class LoginPages
           main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 2rem; border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
           h1 { font-size: 1.4rem; margin-top: 0; }
           label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
-          input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #999; border-radius: .25rem; }
+          input, button { font: inherit; }
+          input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #767676; border-radius: .25rem; }
           button { margin-top: 1.5rem; width: 100%; padding: .7rem; font-size: 1rem; border: 0; border-radius: .25rem; background: #1f5fbf; color: #fff; cursor: pointer; }
           .error { background: #fde8e8; color: #8a1010; padding: .6rem; border-radius: .25rem; }
         </style>
