@@ -1,9 +1,14 @@
 using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Observability;
 
 if (args is [PasswordHashCommand.Name, ..])
 {
     return PasswordHashCommand.Run(Console.In, Console.Out, Console.Error);
+}
+if (args is [HealthCheckCommand.Name, .. var healthArgs])
+{
+    return await HealthCheckCommand.RunAsync(healthArgs, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -15,6 +15,7 @@ public static partial class GatewayHostingExtensions
 {
     public static WebApplicationBuilder AddSsoGateway(this WebApplicationBuilder builder)
     {
+        builder.Configuration.AddMountedConfigurationFile();
         var section = builder.Configuration.GetSection(SsoOptions.SectionName);
         var sso = section.Get<SsoOptions>() ?? new SsoOptions();
         builder.Services.AddOptions<SsoOptions>().Bind(section).ValidateOnStart();
