@@ -12,16 +12,16 @@ if (args is [HealthCheckCommand.Name, .. var healthArgs])
 }
 
 var builder = WebApplication.CreateBuilder(args);
+WebApplication app;
 try
 {
     builder.AddSsoGateway();
+    app = builder.Build();
+    app.MapSsoGateway();
 }
 catch (Exception ex) when (StartupErrors.Describe(ex) is { } messages)
 {
     await StartupErrors.PrintAsync(messages);
     return 1;
 }
-
-var app = builder.Build();
-app.MapSsoGateway();
 return await app.RunGatewayAsync();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Gateway.Hosting;
+using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
 
 namespace Gateway.Tests.Hosting;
@@ -38,6 +40,32 @@ public sealed class MountedConfigurationFileTests : IDisposable
 
         var message = Assert.Single(StartupErrors.Describe(error) ?? []);
         Assert.StartsWith("config/gateway.json: not a valid JSON settings file", message);
+    }
+
+    /// <summary>What a container started without its <c>/app/config</c> mount prints: the keys, no stack trace.</summary>
+    [Fact]
+    public async Task GatewayDll_WithoutMountedConfig_ExitsOneNamingTheMissingKeys()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Gateway.dll") },
+            WorkingDirectory = _contentRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["ASPNETCORE_HTTP_PORTS"] = FreePort.Next().ToString() },
+        };
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {await output}{errors}");
+        Assert.StartsWith("SsoGateway cannot start: the configuration is invalid.", errors);
+        Assert.Contains("Sso:UsersFile:", errors);
+        Assert.Contains("ReverseProxy:Routes:", errors);
+        Assert.DoesNotContain("   at ", errors);
     }
 
     private void WriteGatewayJson(string json)
