@@ -34,7 +34,7 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
         var config = Directory.CreateDirectory(Path.Combine(_contentRoot, "config")).FullName;
         foreach (var file in new[] { "gateway.json", "users.json" })
         {
-            File.Copy(Path.Combine(RepositoryRoot(), "config", file), Path.Combine(config, file));
+            File.Copy(Path.Combine(RepositoryRoot.Path, "config", file), Path.Combine(config, file));
         }
 
         var overrides = new Dictionary<string, string?>
@@ -162,17 +162,5 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
             _jar.SetCookies(secureUri, setCookie);
         }
         return response;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SsoGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("SsoGateway.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Hosting;
 using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -46,22 +45,16 @@ public sealed class MountedConfigurationFileTests : IDisposable
     [Fact]
     public async Task GatewayDll_WithoutMountedConfig_ExitsOneNamingTheMissingKeys()
     {
-        var start = new ProcessStartInfo("dotnet")
+        await using var process = GatewayProcess.Start(_contentRoot, new Dictionary<string, string>
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Gateway.dll") },
-            WorkingDirectory = _contentRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["ASPNETCORE_HTTP_PORTS"] = FreePort.Next().ToString() },
-        };
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_HTTP_PORTS"] = FreePort.Next().ToString(),
+        });
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {await output}{errors}");
+        var errors = process.Errors;
+        Assert.True(exitCode == 1, $"exit {exitCode}: {process.Output}{errors}");
         Assert.StartsWith("SsoGateway cannot start: the configuration is invalid.", errors);
         Assert.Contains("Sso:UsersFile:", errors);
         Assert.Contains("ReverseProxy:Routes:", errors);

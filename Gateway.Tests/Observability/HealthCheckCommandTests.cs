@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Observability;
 using Gateway.Tests.TestInfrastructure;
 
@@ -61,22 +60,13 @@ public sealed class HealthCheckCommandTests
     public async Task GatewayDll_HealthcheckCommand_FindsGatewayThroughAspNetCoreHttpPorts()
     {
         await using var gateway = await GatewayHost.StartAsync();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), HealthCheckCommand.Name },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment = { [HealthCheckCommand.PortsVariable] = gateway.Port.ToString() },
-        };
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        await using var process = GatewayProcess.Start(gateway.ContentRoot,
+            new Dictionary<string, string> { [HealthCheckCommand.PortsVariable] = gateway.Port.ToString() }, HealthCheckCommand.Name);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await output}{await errors}");
-        Assert.Contains($"http://127.0.0.1:{gateway.Port}/_sso/healthz answered 200", await output);
+        Assert.True(exitCode == 0, $"exit {exitCode}: {process.Output}{process.Errors}");
+        Assert.Contains($"http://127.0.0.1:{gateway.Port}/_sso/healthz answered 200", process.Output);
     }
 
     private static async Task<(int ExitCode, string Errors)> RunAsync(string url)
