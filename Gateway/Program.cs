@@ -17,6 +17,7 @@ try
 {
     builder.AddSsoGateway();
     app = builder.Build();
+    app.ValidateGatewayConfiguration();
     app.MapSsoGateway();
 }
 catch (Exception ex) when (StartupErrors.Describe(ex) is { } messages)

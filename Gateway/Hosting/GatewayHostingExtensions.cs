@@ -34,6 +34,17 @@ public static partial class GatewayHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Checks the configuration before the host starts: every <c>ValidateOnStart</c> rule, then the first load of the
+    /// user directory. A configuration error therefore never reaches the host (which would log it with a stack trace).
+    /// </summary>
+    public static WebApplication ValidateGatewayConfiguration(this WebApplication app)
+    {
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        app.Services.GetRequiredService<UserDirectory>();
+        return app;
+    }
+
     public static WebApplication MapSsoGateway(this WebApplication app)
     {
         var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();

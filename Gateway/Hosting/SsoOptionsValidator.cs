@@ -18,7 +18,7 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         ValidateTimeouts(options, errors);
         ValidatePaths(options, errors);
         ValidatePolicies(options, errors);
-        ValidateRoutes(options, errors);
+        ProxyConfigValidator.Validate(configuration.GetSection(ProxyServiceCollectionExtensions.SectionName), options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -118,52 +118,6 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
             if (policy.Groups.Count == 0 && policy.Users.Count == 0)
             {
                 errors.Add($"Sso:Policies:{name}: names no Groups and no Users, so nobody could pass it.");
-            }
-        }
-    }
-
-    private void ValidateRoutes(SsoOptions options, List<string> errors)
-    {
-        var proxy = configuration.GetSection(ProxyServiceCollectionExtensions.SectionName);
-        var routes = proxy.GetSection("Routes").GetChildren().ToList();
-        var clusters = proxy.GetSection("Clusters").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var cookieDomain = options.CookieDomain?.TrimStart('.');
-        if (routes.Count == 0)
-        {
-            errors.Add("ReverseProxy:Routes: no routes are configured, so the gateway has nothing to protect.");
-        }
-        foreach (var route in routes)
-        {
-            var key = route.Path;
-            var policy = route["AuthorizationPolicy"];
-            if (!string.IsNullOrEmpty(policy)
-                && !AccessServiceCollectionExtensions.BuiltInPolicies.Contains(policy, StringComparer.OrdinalIgnoreCase)
-                && !options.Policies.ContainsKey(policy))
-            {
-                errors.Add($"{key}:AuthorizationPolicy: unknown policy '{policy}' (define it under Sso:Policies, or use default or anonymous).");
-            }
-            var clusterId = route["ClusterId"];
-            if (string.IsNullOrEmpty(clusterId) || !clusters.Contains(clusterId))
-            {
-                errors.Add($"{key}:ClusterId: '{clusterId}' names no cluster under ReverseProxy:Clusters.");
-            }
-            var hosts = route.GetSection("Match:Hosts").GetChildren().Select(h => h.Value).ToList();
-            if (route.GetSection("Match").GetChildren().Any() is false)
-            {
-                errors.Add($"{key}:Match: a route needs a Match with Hosts and/or Path.");
-            }
-            if (string.IsNullOrEmpty(cookieDomain))
-            {
-                continue;
-            }
-            for (var i = 0; i < hosts.Count; i++)
-            {
-                var host = (hosts[i] ?? "").Split(':')[0].TrimStart('*', '.');
-                if (!host.Equals(cookieDomain, StringComparison.OrdinalIgnoreCase)
-                    && !host.EndsWith("." + cookieDomain, StringComparison.OrdinalIgnoreCase))
-                {
-                    errors.Add($"{key}:Match:Hosts:{i}: '{hosts[i]}' is not under Sso:CookieDomain '{options.CookieDomain}', so its users could never be signed in.");
-                }
             }
         }
     }
