@@ -1,7 +1,8 @@
 using System.Collections.Frozen;
-using System.Text.Json;
+using System.Threading.Channels;
 using Gateway.Configuration;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -11,109 +12,132 @@ namespace Gateway.Identity;
 /// The user directory from <c>Sso:UsersFile</c>. Loaded at startup (a bad file stops startup), then watched:
 /// a good edit is swapped in atomically, a bad edit is logged and the last good copy stays in force.
 /// </summary>
+/// <remarks>
+/// Two triggers, one reload path: the file provider's change token (inotify, or polling when
+/// <c>DOTNET_USE_POLLING_FILE_WATCHER</c> is set) for a prompt reload, and a check of the file's fingerprint
+/// (final symlink target, last write time, length) every <see cref="CheckInterval"/> on <see cref="TimeProvider"/>,
+/// which catches what the watcher misses: lost inotify events in some containers, and Kubernetes ConfigMap
+/// updates, which swap a symlink in a hidden folder rather than touch the file.
+/// </remarks>
 internal sealed partial class UserDirectory : IDisposable
 {
+    /// <summary>How often the fingerprint of the file is compared with the last one read.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
+
+    // Editors write in several steps (truncate, write, rename); let the burst of events settle before reading.
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(100);
+
+    // A file being replaced may be missing or locked for a moment: try again before calling the edit bad.
+    private static readonly TimeSpan[] RetryDelays =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)];
+
     private readonly string _path;
+    private readonly TimeProvider _time;
     private readonly ILogger<UserDirectory> _logger;
     private readonly PhysicalFileProvider _fileProvider;
     private readonly IDisposable _watch;
+    private readonly ITimer _check;
+    private readonly Channel<bool> _reloadRequests = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
     private volatile FrozenDictionary<string, UserAccount> _users;
+    private volatile FileFingerprint? _lastRead;
 
-    public UserDirectory(IOptions<SsoOptions> options, IHostEnvironment environment, ILogger<UserDirectory> logger)
+    public UserDirectory(IOptions<SsoOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<UserDirectory> logger)
     {
         _logger = logger;
+        _time = time;
         _path = Path.GetFullPath(options.Value.UsersFile, environment.ContentRootPath);
-        _users = Load(_path);
-        _fileProvider = new PhysicalFileProvider(Path.GetDirectoryName(_path)!);
-        var fileName = Path.GetFileName(_path);
-        _watch = ChangeToken.OnChange(() => _fileProvider.Watch(fileName), Reload);
+        _lastRead = UsersFileReader.Fingerprint(_path);
+        _users = UsersFileReader.Read(_path);
         Log.Loaded(_logger, _users.Count, _path);
-    }
 
-    /// <summary>Raised after a good edit has been swapped in.</summary>
-    public event Action? Changed;
+        _fileProvider = new PhysicalFileProvider(Path.GetDirectoryName(_path)!, ExclusionFilters.None);
+        var fileName = Path.GetFileName(_path);
+        _watch = ChangeToken.OnChange(() => _fileProvider.Watch(fileName), () => _reloadRequests.Writer.TryWrite(true));
+        _check = time.CreateTimer(_ => CheckFingerprint(), null, CheckInterval, CheckInterval);
+        _ = ReloadLoopAsync(_stopping.Token);
+    }
 
     public int Count => _users.Count;
 
-    /// <summary>Finds a user by name, case-insensitively.</summary>
+    /// <summary>Finds a user by name, case-insensitively. A dictionary lookup: cheap enough for every request.</summary>
     public UserAccount? Find(string username) => _users.GetValueOrDefault(username);
 
     /// <summary>True when the user exists and is not disabled: their sessions may be used.</summary>
     public bool IsActive(string username) => Find(username) is { Disabled: false };
 
-    private void Reload()
+    private void CheckFingerprint()
     {
-        try
+        if (UsersFileReader.Fingerprint(_path) != _lastRead)
         {
-            _users = Load(_path);
-            Log.Reloaded(_logger, _users.Count, _path);
-            Changed?.Invoke();
-        }
-        catch (UserDirectoryException ex)
-        {
-            Log.ReloadRejected(_logger, _path, ex.Message);
+            _reloadRequests.Writer.TryWrite(true);
         }
     }
 
-    internal static FrozenDictionary<string, UserAccount> Load(string path)
+    private async Task ReloadLoopAsync(CancellationToken stopping)
     {
-        UsersFileContent? content;
         try
         {
-            using var stream = ReadShared(path);
-            content = JsonSerializer.Deserialize(stream, UsersJsonContext.Default.UsersFileContent);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserDirectoryException($"Sso:UsersFile: cannot read '{path}': {ex.Message}");
-        }
-        catch (JsonException ex)
-        {
-            throw new UserDirectoryException($"Sso:UsersFile: '{path}' is not valid: {ex.Message}");
-        }
-        if (content?.Users is null)
-        {
-            throw new UserDirectoryException($"Sso:UsersFile: '{path}' has no \"users\" array.");
-        }
-
-        var users = new Dictionary<string, UserAccount>(StringComparer.OrdinalIgnoreCase);
-        foreach (var user in content.Users)
-        {
-            if (string.IsNullOrWhiteSpace(user.Username))
+            while (await _reloadRequests.Reader.WaitToReadAsync(stopping))
             {
-                throw new UserDirectoryException($"Sso:UsersFile: '{path}' has a user without a username.");
-            }
-            if (!PasswordHashFormat.IsVersion3(user.PasswordHash))
-            {
-                throw new UserDirectoryException(
-                    $"Sso:UsersFile: user '{user.Username}' in '{path}' has a passwordHash that is not an Identity v3 hash.");
-            }
-            if (!users.TryAdd(user.Username, user))
-            {
-                throw new UserDirectoryException($"Sso:UsersFile: user '{user.Username}' appears twice in '{path}'.");
+                await Task.Delay(SettleDelay, _time, stopping);
+                while (_reloadRequests.Reader.TryRead(out _))
+                {
+                }
+                await ReloadAsync(stopping);
             }
         }
-        return users.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
-    // Editors may still hold the file while the watcher fires; retry briefly rather than keep a stale copy.
-    private static FileStream ReadShared(string path)
+    private async Task ReloadAsync(CancellationToken stopping)
     {
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
+            var fingerprint = UsersFileReader.Fingerprint(_path);
             try
             {
-                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                var previous = _users;
+                _users = UsersFileReader.Read(_path);
+                _lastRead = fingerprint;
+                Log.Reloaded(_logger, _users.Count, _path);
+                LogRevocations(previous, _users);
+                return;
             }
-            catch (IOException) when (attempt < 5 && File.Exists(path))
+            catch (UserDirectoryException ex) when (ex.Transient && attempt < RetryDelays.Length)
             {
-                Thread.Sleep(50 * attempt);
+                await Task.Delay(RetryDelays[attempt], _time, stopping);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Remember the bad file too, so that it is reported once, not on every check.
+                _lastRead = fingerprint;
+                Log.ReloadRejected(_logger, _path, ex is UserDirectoryException ? ex.Message : ex.GetType().Name + ": " + ex.Message);
+                return;
+            }
+        }
+    }
+
+    // Their sessions end on their next request (SessionCookieEvents.ValidatePrincipal checks IsActive).
+    private void LogRevocations(FrozenDictionary<string, UserAccount> previous, FrozenDictionary<string, UserAccount> current)
+    {
+        var revoked = previous.Values
+            .Where(user => !user.Disabled && current.GetValueOrDefault(user.Username) is null or { Disabled: true })
+            .Select(user => user.Username)
+            .ToList();
+        if (revoked.Count > 0)
+        {
+            Log.UsersRevoked(_logger, revoked);
         }
     }
 
     public void Dispose()
     {
+        _stopping.Cancel();
+        _check.Dispose();
         _watch.Dispose();
         _fileProvider.Dispose();
     }
@@ -128,8 +152,8 @@ internal sealed partial class UserDirectory : IDisposable
 
         [LoggerMessage(1003, LogLevel.Error, "User directory edit rejected, the last good copy stays in force ({UsersFile}): {Reason}")]
         public static partial void ReloadRejected(ILogger logger, string usersFile, string reason);
+
+        [LoggerMessage(1004, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions end on their next request: {Users}")]
+        public static partial void UsersRevoked(ILogger logger, IReadOnlyList<string> users);
     }
 }
-
-/// <summary>The users file cannot be used; the message names the key and the file.</summary>
-internal sealed class UserDirectoryException(string message) : Exception(message);

@@ -16,7 +16,9 @@ internal static class ObservabilityExtensions
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         var development = builder.Environment.IsDevelopment();
-        builder.Services.AddSerilog((services, logger) =>
+        // Each host keeps its own logger (preserveStaticLogger): the static Log.Logger is process-wide, so with it two
+        // gateways in one process (the tests) would write to each other's sinks.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
             logger.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -42,6 +44,7 @@ internal static class ObservabilityExtensions
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate =
                 "HTTP {RequestMethod} {RequestHost}{RequestPath} responded {StatusCode} in {Elapsed:0.0} ms user {User} route {RouteId}";
             options.EnrichDiagnosticContext = (diagnostics, context) =>
