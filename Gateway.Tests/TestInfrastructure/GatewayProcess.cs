@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Gateway.Tests.TestInfrastructure;
 
@@ -8,7 +9,7 @@ namespace Gateway.Tests.TestInfrastructure;
 /// for what lives in Program.cs or depends on process-wide settings such as environment variables.
 /// Killed on dispose if still running.
 /// </summary>
-public sealed class GatewayProcess : IAsyncDisposable
+public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -26,6 +27,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     public string Output { get { lock (_output) { return _output.ToString(); } } }
 
     public string Errors { get { lock (_errors) { return _errors.ToString(); } } }
+
+    public bool HasExited => _process.HasExited;
 
     public static GatewayProcess Start(string workingDirectory, IDictionary<string, string> environment, params string[] args)
     {
@@ -56,6 +59,23 @@ public sealed class GatewayProcess : IAsyncDisposable
         _process.WaitForExit(); // drains the redirected output
         return _process.ExitCode;
     }
+
+    /// <summary>The port from the "Now listening on" log line, once the gateway is up (for <c>--urls http://127.0.0.1:0</c>).</summary>
+    public async Task<int> WaitUntilListeningAsync(TimeSpan timeout)
+    {
+        var port = 0;
+        await Poll.UntilAsync(() =>
+        {
+            Assert.False(_process.HasExited, $"the gateway exited: {Errors}{Output}");
+            var match = ListeningOn().Match(Output);
+            port = match.Success ? int.Parse(match.Groups[1].Value) : 0;
+            return match.Success;
+        }, timeout, "the gateway listens");
+        return port;
+    }
+
+    [GeneratedRegex(@"Now listening on: \\?""?http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex ListeningOn();
 
     private static void Append(StringBuilder target, string? line)
     {
