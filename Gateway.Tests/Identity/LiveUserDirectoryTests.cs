@@ -79,6 +79,22 @@ public abstract class LiveUserDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UserTakenOutOfAdminGroup_LosesAdminRoutesInTheirExistingSession()
+    {
+        using var alice = await SignedInClientAsync(TestUsers.Alice);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(alice, GatewayHost.App2, "/admin/reports"));
+
+        await UsersFile.ReplaceAsync(Gateway.UsersFile, [TestUsers.Alice with { Groups = ["staff"], Email = "alice@new.example" }, TestUsers.Bob]);
+
+        await Poll.UntilAsync(async () => await StatusAsync(alice, GatewayHost.App2, "/admin/reports") == HttpStatusCode.Forbidden,
+            Within, "alice's session loses the admin route");
+        var echoed = await alice.GetEchoAsync(GatewayHost.App2, "/home");
+        Assert.Equal("alice", echoed.Header("X-Forwarded-User"));
+        Assert.Equal("staff", echoed.Header("X-Forwarded-Groups"));
+        Assert.Equal("alice@new.example", echoed.Header("X-Forwarded-Email"));
+    }
+
+    [Fact]
     public async Task MalformedEdit_IsLogged_AndLastGoodDirectoryStays()
     {
         using var alice = await SignedInClientAsync(TestUsers.Alice);
@@ -136,9 +152,9 @@ public abstract class LiveUserDirectoryTests : IAsyncLifetime
         return client;
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(GatewayClient client)
+    private static async Task<HttpStatusCode> StatusAsync(GatewayClient client, string host = GatewayHost.App1, string path = "/api/me")
     {
-        using var response = await client.GetAsync(GatewayHost.App1, "/api/me");
+        using var response = await client.GetAsync(host, path);
         return response.StatusCode;
     }
 }

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Cookies;
 
 /// <summary>
-/// What happens around the session cookie: a user who left the directory is signed out on their next request;
+/// What happens around the session cookie: a user who left the directory is signed out on their next request, and
+/// a user whose entry changed gets the directory's current groups, email and name;
 /// a challenge becomes a login redirect for browser navigations, 401 JSON for everything else, or 503 when the
 /// store did not answer; a refusal becomes a plain 403.
 /// </summary>
@@ -20,14 +21,22 @@ internal sealed partial class SessionCookieEvents(
 
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
-        var user = context.Principal?.Identity?.Name;
-        if (user is not null && directory.IsActive(user))
+        var principal = context.Principal;
+        var name = principal?.Identity?.Name;
+        var user = name is null ? null : directory.Find(name);
+        if (user is { Disabled: false })
         {
+            // The directory is the truth: an edit of the user's groups, email or name applies to their sessions at once
+            // (a user taken out of "admin" loses admin routes on the next request, not when the session ends).
+            if (!UserPrincipal.Matches(principal!, user))
+            {
+                context.ReplacePrincipal(UserPrincipal.Create(user, principal!.FindFirst(GatewayClaimTypes.SessionHandle)?.Value));
+            }
             return;
         }
         context.RejectPrincipal();
         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        Log.SessionRevoked(logger, user ?? "-", ClientAddress.Of(context.HttpContext));
+        Log.SessionRevoked(logger, name ?? "-", ClientAddress.Of(context.HttpContext));
     }
 
     public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)

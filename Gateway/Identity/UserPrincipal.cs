@@ -5,16 +5,43 @@ namespace Gateway.Identity;
 internal static class UserPrincipal
 {
     /// <summary>The principal a successful sign-in hands to the cookie handler (and so to the session store).</summary>
-    public static ClaimsPrincipal Create(UserAccount user)
+    public static ClaimsPrincipal Create(UserAccount user, string? sessionHandle = null)
     {
-        var claims = new List<Claim>(4 + user.Groups.Length)
+        var claims = new List<Claim>(5 + user.Groups.Length)
         {
             new(ClaimTypes.NameIdentifier, user.Username),
             new(ClaimTypes.Name, user.Username),
             new(GatewayClaimTypes.Email, user.Email),
             new(GatewayClaimTypes.DisplayName, user.Name),
         };
+        if (sessionHandle is not null)
+        {
+            claims.Add(new Claim(GatewayClaimTypes.SessionHandle, sessionHandle));
+        }
         claims.AddRange(user.Groups.Select(g => new Claim(GatewayClaimTypes.Group, g)));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, GatewayClaimTypes.AuthenticationType, ClaimTypes.Name, GatewayClaimTypes.Group));
+    }
+
+    /// <summary>
+    /// True when the session's principal still says what the directory says of the user (name as written, email,
+    /// display name, groups in order). A few string comparisons: cheap enough for every request.
+    /// </summary>
+    public static bool Matches(ClaimsPrincipal principal, UserAccount user)
+    {
+        if (principal.Identity?.Name != user.Username
+            || principal.FindFirst(GatewayClaimTypes.Email)?.Value != user.Email
+            || principal.FindFirst(GatewayClaimTypes.DisplayName)?.Value != user.Name)
+        {
+            return false;
+        }
+        var index = 0;
+        foreach (var group in principal.FindAll(GatewayClaimTypes.Group))
+        {
+            if (index >= user.Groups.Length || group.Value != user.Groups[index++])
+            {
+                return false;
+            }
+        }
+        return index == user.Groups.Length;
     }
 }
