@@ -4,16 +4,8 @@ using Gateway.Tests.TestInfrastructure;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>The heart of the gateway over real sockets, run once per session store.</summary>
-public abstract class SingleSignOnTests : IAsyncLifetime
+public abstract class SingleSignOnTests : GatewayTestBase
 {
-    protected GatewayHost Gateway { get; private set; } = null!;
-
-    protected abstract Task<GatewayHost> StartGatewayAsync();
-
-    public async Task InitializeAsync() => Gateway = await StartGatewayAsync();
-
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
-
     [Fact]
     public async Task BrowserNavigation_WithoutSession_RedirectsToLoginWithAbsoluteReturnUrl()
     {
@@ -52,15 +44,58 @@ public abstract class SingleSignOnTests : IAsyncLifetime
         Assert.Equal("Alice Admin", echoed.Header("X-Forwarded-Name"));
         Assert.Equal("staff,admin", echoed.Header("X-Forwarded-Groups"));
     }
+
+    [Fact]
+    public async Task SignInOnApp2_IsSignedInOnApp1_WithTheSameCookie()
+    {
+        using var client = Gateway.CreateClient();
+        using var signIn = await client.SignInAsync(GatewayHost.App2, TestUsers.Bob);
+        Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
+
+        var onApp1 = await client.GetEchoAsync(GatewayHost.App1, "/inbox");
+        var onApp2 = await client.GetEchoAsync(GatewayHost.App2, "/posts");
+
+        Assert.Equal(("app1", "bob"), (onApp1.Backend, onApp1.Header("X-Forwarded-User")));
+        Assert.Equal(("app2", "bob"), (onApp2.Backend, onApp2.Header("X-Forwarded-User")));
+        Assert.Equal(client.SessionCookie(GatewayHost.App1)!.Value, client.SessionCookie(GatewayHost.App2)!.Value);
+    }
+
+    [Theory]
+    [InlineData("ALICE")]
+    [InlineData("Alice")]
+    [InlineData("aLiCe")]
+    public async Task SignIn_WithUsernameInOtherLetterCase_BackendSeesNameAsWrittenInUsersFile(string typed)
+    {
+        using var client = Gateway.CreateClient();
+        using var signIn = await client.SignInAsync(GatewayHost.App1, typed, TestUsers.AlicePassword);
+        Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
+
+        var echoed = await client.GetEchoAsync(GatewayHost.App2, "/");
+
+        Assert.Equal("alice", echoed.Header("X-Forwarded-User"));
+        Assert.Equal("Alice Admin", echoed.Header("X-Forwarded-Name"));
+    }
+
+    [Fact]
+    public async Task TwoBrowsers_SignedInAsDifferentUsers_EachBackendRequestCarriesItsOwnUser()
+    {
+        using var alice = Gateway.CreateClient();
+        using var bob = Gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        (await bob.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
+
+        Assert.Equal("alice", (await alice.GetEchoAsync(GatewayHost.App2, "/")).Header("X-Forwarded-User"));
+        Assert.Equal("bob", (await bob.GetEchoAsync(GatewayHost.App2, "/")).Header("X-Forwarded-User"));
+    }
 }
 
 public sealed class SingleSignOnTests_InMemory : SingleSignOnTests
 {
-    protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync();
+    protected override Dictionary<string, string?> StoreSettings() => [];
 }
 
 [Collection(RedisCollection.Name)]
 public sealed class SingleSignOnTests_Redis(RedisServerFixture redis) : SingleSignOnTests
 {
-    protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(GatewayHost.RedisSettings(redis));
+    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis);
 }
