@@ -16,7 +16,9 @@ internal static class LoginServiceCollectionExtensions
                 antiforgery.Cookie.Name = sso.Value.CookieName + "_af";
                 antiforgery.Cookie.HttpOnly = true;
                 antiforgery.Cookie.SameSite = SameSiteMode.Strict;
-                antiforgery.Cookie.SecurePolicy = sso.Value.CookieSecure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
+                // Not Always: antiforgery then throws on any request that is not HTTPS to the gateway itself, which
+                // made the sign-in page a 500 behind a TLS-terminating proxy with the default Sso:CookieSecure=true.
+                antiforgery.Cookie.SecurePolicy = sso.Value.CookieSecure ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.None;
                 antiforgery.FormFieldName = "__antiforgery";
             });
         return services;
