@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 
@@ -11,8 +12,12 @@ internal static class SessionId
     /// <summary>Length of the base64url text of a session id.</summary>
     public const int TextLength = 43;
 
+    private static readonly SearchValues<char> Alphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     public static string New() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(ByteLength));
 
+    // Not Base64Url.IsValid: it also accepts whitespace and '=' padding, which no issued id contains.
     public static bool IsWellFormed(string? value) =>
-        value is { Length: TextLength } && Base64Url.IsValid(value);
+        value is { Length: TextLength } && !value.AsSpan().ContainsAnyExcept(Alphabet);
 }
