@@ -2,7 +2,7 @@ namespace Gateway.Sessions;
 
 /// <summary>
 /// Server-side sessions keyed by <see cref="SessionKey"/>. Every write carries a TTL up to the record's
-/// <see cref="SessionRecord.ExpiresAt"/>, so expired sessions vanish without a GC job.
+/// <see cref="SessionRecord.EndsAt"/> (idle expiry, never past the absolute one), so expired sessions vanish without a GC job.
 /// Implementations throw <see cref="SessionStoreUnavailableException"/> when the store cannot answer.
 /// </summary>
 internal interface ISessionStore

@@ -43,10 +43,17 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
 
     public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        if (_records.TryGetValue(key.Value, out var current))
+        if (!_records.TryGetValue(key.Value, out var current))
         {
-            _records.TryUpdate(key.Value, record, current);
+            return Task.CompletedTask;
         }
+        // An expired session is gone even before the sweep removes it: a late touch must not resurrect it.
+        if (current.IsExpiredAt(_time.GetUtcNow()))
+        {
+            _records.TryRemove(new KeyValuePair<string, SessionRecord>(key.Value, current));
+            return Task.CompletedTask;
+        }
+        _records.TryUpdate(key.Value, record, current);
         return Task.CompletedTask;
     }
 

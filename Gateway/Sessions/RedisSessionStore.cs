@@ -54,7 +54,7 @@ internal sealed class RedisSessionStore(
 
     private async Task Write(SessionKey key, SessionRecord record, When when, CancellationToken cancellationToken)
     {
-        var ttl = record.ExpiresAt - time.GetUtcNow();
+        var ttl = record.EndsAt - time.GetUtcNow();
         if (ttl <= TimeSpan.Zero)
         {
             await DeleteAsync(key, cancellationToken);

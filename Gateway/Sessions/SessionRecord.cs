@@ -19,7 +19,10 @@ internal sealed record SessionRecord
     [JsonPropertyName("ip")] public string? ClientAddress { get; init; }
     [JsonPropertyName("ua")] public string? UserAgent { get; init; }
 
-    public bool IsExpiredAt(DateTimeOffset now) => now >= ExpiresAt;
+    /// <summary>When the session ends if unused: <see cref="ExpiresAt"/>, but never past <see cref="AbsoluteExpiresAt"/>.</summary>
+    [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
+
+    public bool IsExpiredAt(DateTimeOffset now) => now >= EndsAt;
 }
 
 [JsonSerializable(typeof(SessionRecord))]
