@@ -31,7 +31,10 @@ public abstract class GatewayTestBase : IAsyncLifetime
         return gateway;
     }
 
-    public virtual async Task InitializeAsync() => Gateway = await StartGatewayAsync();
+    /// <summary>The gateway every test starts with; by default the store's settings and nothing else.</summary>
+    protected virtual Task<GatewayHost> StartDefaultGatewayAsync() => StartGatewayAsync();
+
+    public async Task InitializeAsync() => Gateway = await StartDefaultGatewayAsync();
 
     public async Task DisposeAsync()
     {

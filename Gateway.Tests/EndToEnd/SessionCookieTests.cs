@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Sessions;
 using Gateway.Tests.TestInfrastructure;
 using Microsoft.Net.Http.Headers;
 
@@ -141,5 +142,21 @@ public sealed class SessionCookieTests_InMemory : SessionCookieTests
 [Collection(RedisCollection.Name)]
 public sealed class SessionCookieTests_Redis(RedisServerFixture redis) : SessionCookieTests
 {
-    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis);
+    private readonly string _prefix = $"t{Guid.NewGuid():N}:";
+
+    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis, _prefix);
+
+    [Fact]
+    public async Task SignIn_StoresTheSessionInRedisUnderAHashOfItsIdWithATtl()
+    {
+        using var client = Gateway.CreateClient();
+        (await client.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        var sessionId = Gateway.SessionIdOf(client.SessionCookie()!.Value)!;
+
+        var keys = await redis.KeysAsync(_prefix + "s:*");
+
+        Assert.Equal([_prefix + "s:" + SessionKey.FromSessionId(sessionId).Value], keys);
+        Assert.InRange(await redis.IntegerAsync("PTTL", keys[0]), 1, (long)TimeSpan.FromHours(1).TotalMilliseconds);
+        Assert.DoesNotContain(await redis.KeysAsync(_prefix + "*"), key => key.Contains(sessionId, StringComparison.Ordinal));
+    }
 }

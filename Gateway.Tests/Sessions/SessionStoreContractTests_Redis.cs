@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Sessions;
 using Gateway.Tests.TestInfrastructure;
@@ -22,7 +21,7 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
     private protected override async Task LetExpireAsync(SessionKey key, SessionRecord record)
     {
         // The real TTL runs out in Redis itself: no GC job, no read needed.
-        await Poll.UntilAsync(async () => await IntegerAsync("EXISTS", RedisKey(key)) == 0,
+        await Poll.UntilAsync(async () => await redis.IntegerAsync("EXISTS", RedisKey(key)) == 0,
             TimeSpan.FromSeconds(10), "Redis expires the session key by its TTL");
         Time.SetUtcNow(record.ExpiresAt);
     }
@@ -44,7 +43,7 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
 
         await Store.CreateAsync(key, NewRecord(), default);
 
-        var keys = await KeysAsync(_prefix + "*");
+        var keys = await redis.KeysAsync(_prefix + "*");
         Assert.Equal([RedisKey(key)], keys);
         Assert.StartsWith(_prefix, keys[0], StringComparison.Ordinal);
         Assert.DoesNotContain(sessionId, keys[0]);
@@ -58,7 +57,7 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
 
         await Store.CreateAsync(key, NewRecord(), default);
 
-        Assert.InRange(await IntegerAsync("PTTL", RedisKey(key)), 1, (long)Idle.TotalMilliseconds);
+        Assert.InRange(await redis.IntegerAsync("PTTL", RedisKey(key)), 1, (long)Idle.TotalMilliseconds);
     }
 
     [Fact]
@@ -67,12 +66,12 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
         var key = NewKey();
         var record = NewRecord(idle: TimeSpan.FromMinutes(1));
         await Store.CreateAsync(key, record, default);
-        Assert.InRange(await IntegerAsync("PTTL", RedisKey(key)), 1, 60_000);
+        Assert.InRange(await redis.IntegerAsync("PTTL", RedisKey(key)), 1, 60_000);
         var now = Time.GetUtcNow();
 
         await Store.TouchAsync(key, record with { LastSeenAt = now, ExpiresAt = now + Idle }, default);
 
-        Assert.InRange(await IntegerAsync("PTTL", RedisKey(key)), 60_001, (long)Idle.TotalMilliseconds);
+        Assert.InRange(await redis.IntegerAsync("PTTL", RedisKey(key)), 60_001, (long)Idle.TotalMilliseconds);
     }
 
     [Fact]
@@ -83,12 +82,12 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
         var absolute = TimeSpan.FromMinutes(5);
         var record = NewRecord() with { AbsoluteExpiresAt = now + absolute, ExpiresAt = now + absolute };
         await Store.CreateAsync(key, record, default);
-        Assert.InRange(await IntegerAsync("PTTL", RedisKey(key)), 1, (long)absolute.TotalMilliseconds);
+        Assert.InRange(await redis.IntegerAsync("PTTL", RedisKey(key)), 1, (long)absolute.TotalMilliseconds);
 
         // Even a touch asking for a full idle period cannot push the key past the absolute expiry.
         await Store.TouchAsync(key, record with { LastSeenAt = now, ExpiresAt = now + Idle }, default);
 
-        Assert.InRange(await IntegerAsync("PTTL", RedisKey(key)), 1, (long)absolute.TotalMilliseconds);
+        Assert.InRange(await redis.IntegerAsync("PTTL", RedisKey(key)), 1, (long)absolute.TotalMilliseconds);
     }
 
     [Fact]
@@ -98,24 +97,8 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
 
         await Store.TouchAsync(key, NewRecord(), default);
 
-        Assert.Equal(0, await IntegerAsync("EXISTS", RedisKey(key)));
+        Assert.Equal(0, await redis.IntegerAsync("EXISTS", RedisKey(key)));
     }
 
     private string RedisKey(SessionKey key) => _prefix + "s:" + key.Value;
-
-    private async Task<long> IntegerAsync(params string[] command)
-    {
-        var reply = await redis.CommandAsync(command);
-        Assert.True(reply.StartsWith(':'), $"integer reply to {command[0]}: {reply}");
-        return long.Parse(reply.AsSpan(1).TrimEnd("\r\n"), CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>KEYS, parsed from its RESP array of bulk strings.</summary>
-    private async Task<string[]> KeysAsync(string pattern)
-    {
-        var lines = (await redis.CommandAsync("KEYS", pattern)).Split("\r\n");
-        Assert.StartsWith("*", lines[0]);
-        var count = int.Parse(lines[0].AsSpan(1), CultureInfo.InvariantCulture);
-        return Enumerable.Range(0, count).Select(i => lines[2 + 2 * i]).ToArray();
-    }
 }
