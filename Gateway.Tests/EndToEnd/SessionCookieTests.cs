@@ -32,12 +32,55 @@ public abstract class SessionCookieTests : GatewayTestBase
     }
 
     [Fact]
-    public async Task SignIn_WithDefaultCookieSecure_SetCookieCarriesSecure()
+    public async Task SignIn_WithDefaultCookieSecure_SetCookieCarriesSecure_EvenOnPlainHttp()
     {
         var gateway = await StartGatewayAsync(new Dictionary<string, string?> { ["Sso:CookieSecure"] = null });
-        using var client = new BareClient(gateway);
 
-        using var form = await client.GetAsync(GatewayHost.App1, "/_sso/login", asBrowser: true);
+        var (form, signIn) = await SignInByHandAsync(gateway);
+
+        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
+        var raw = SetCookies.Raw(signIn);
+        Assert.NotNull(raw);
+        Assert.Contains("secure", SetCookies.AttributeNames(raw));
+        Assert.True(SetCookies.Find(signIn)!.Secure);
+
+        using var client = new BareClient(gateway);
+        var session = SetCookies.Find(signIn)!.Value.ToString();
+        using var signOutPage = await client.GetAsync(GatewayHost.App2, "/_sso/logout", cookie: $"sso_session={session}", asBrowser: true);
+        Assert.Equal(HttpStatusCode.OK, signOutPage.StatusCode);
+    }
+
+    [Fact]
+    public async Task BehindTlsProxy_WithDefaultCookieSecure_SessionAndAntiforgeryCookiesAreSecure()
+    {
+        var gateway = await StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["Sso:CookieSecure"] = null,
+            ["ForwardedHeaders_Enabled"] = "true",
+        });
+
+        var (form, signIn) = await SignInByHandAsync(gateway, forwardedProto: "https");
+
+        Assert.True(SetCookies.Find(form, "sso_session_af")!.Secure);
+        Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
+        Assert.True(SetCookies.Find(signIn)!.Secure);
+    }
+
+    /// <summary>
+    /// Signs in as alice without a cookie jar (which would keep Secure cookies from plain http): the form, then the
+    /// POST carrying the antiforgery cookie by hand. Returns both responses, for their <c>Set-Cookie</c> headers.
+    /// </summary>
+    private static async Task<(HttpResponseMessage Form, HttpResponseMessage SignIn)> SignInByHandAsync(
+        GatewayHost gateway, string? forwardedProto = null)
+    {
+        using var client = new BareClient(gateway);
+        using var get = client.Request(HttpMethod.Get, GatewayHost.App1, "/_sso/login", asBrowser: true);
+        if (forwardedProto is not null)
+        {
+            get.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        }
+        var form = await client.SendAsync(get);
         var html = await form.Content.ReadAsStringAsync();
         Assert.True(form.StatusCode == HttpStatusCode.OK, $"sign-in form: {(int)form.StatusCode} {html}");
         var antiforgery = SetCookies.Find(form, "sso_session_af");
@@ -45,6 +88,10 @@ public abstract class SessionCookieTests : GatewayTestBase
 
         using var post = client.Request(HttpMethod.Post, GatewayHost.App1, "/_sso/login",
             cookie: $"sso_session_af={antiforgery.Value}", asBrowser: true);
+        if (forwardedProto is not null)
+        {
+            post.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        }
         post.Content = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__antiforgery"] = GatewayClient.FormToken(html),
@@ -52,17 +99,7 @@ public abstract class SessionCookieTests : GatewayTestBase
             ["password"] = TestUsers.Alice.Password,
             ["returnUrl"] = "/",
         });
-        using var signIn = await client.SendAsync(post);
-
-        Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
-        var raw = SetCookies.Raw(signIn);
-        Assert.NotNull(raw);
-        Assert.Contains("secure", SetCookies.AttributeNames(raw));
-        Assert.True(SetCookies.Find(signIn)!.Secure);
-
-        var session = SetCookies.Find(signIn)!.Value.ToString();
-        using var signOutPage = await client.GetAsync(GatewayHost.App2, "/_sso/logout", cookie: $"sso_session={session}", asBrowser: true);
-        Assert.Equal(HttpStatusCode.OK, signOutPage.StatusCode);
+        return (form, await client.SendAsync(post));
     }
 
     [Fact]
