@@ -30,7 +30,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Folder with <c>users.json</c>; removed on dispose.</summary>
+    /// <summary>Folder with <c>users.json</c>; removed when the last gateway using it is disposed.</summary>
     public string ContentRoot { get; }
 
     public string UsersFile => Path.Combine(ContentRoot, "users.json");
@@ -52,6 +52,8 @@ public sealed class GatewayHost : IAsyncDisposable
         string? sharedContentRoot = null)
     {
         var contentRoot = sharedContentRoot ?? Directory.CreateTempSubdirectory("ssogw-").FullName;
+        Directory.CreateDirectory(contentRoot);
+        ContentRootUsers.AddOrUpdate(contentRoot, 1, (_, count) => count + 1);
         var usersFile = Path.Combine(contentRoot, "users.json");
         if (!File.Exists(usersFile))
         {
@@ -88,6 +90,7 @@ public sealed class GatewayHost : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            ReleaseContentRoot(contentRoot);
             foreach (var backend in backends)
             {
                 await backend.DisposeAsync();
@@ -136,6 +139,24 @@ public sealed class GatewayHost : IAsyncDisposable
         ["Sso:RedisKeyPrefix"] = keyPrefix ?? $"t{Guid.NewGuid():N}:",
     };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> ContentRootUsers = new();
+
+    private static void ReleaseContentRoot(string contentRoot)
+    {
+        if (ContentRootUsers.AddOrUpdate(contentRoot, 0, (_, count) => count - 1) <= 0)
+        {
+            ContentRootUsers.TryRemove(contentRoot, out _);
+            try
+            {
+                Directory.Delete(contentRoot, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process started on this folder may still hold it; the OS temp cleaner gets it later.
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -144,5 +165,6 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             await backend.DisposeAsync();
         }
+        ReleaseContentRoot(ContentRoot);
     }
 }
