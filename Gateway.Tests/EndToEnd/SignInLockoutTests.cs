@@ -43,6 +43,29 @@ public abstract class SignInLockoutTests
     }
 
     [Fact]
+    public async Task ParallelPasswordGuessing_NeverGetsMoreThanMaxFailuresGuesses()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var client = gateway.CreateClient();
+        var tokens = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            tokens.Add(await client.GetSignInTokenAsync(GatewayHost.App1));
+        }
+
+        var responses = await Task.WhenAll(tokens.Select((token, i) => client.PostFormAsync(GatewayHost.App1, "/_sso/login",
+            new Dictionary<string, string> { ["__antiforgery"] = token, ["username"] = "alice", ["password"] = "guess-" + i })));
+
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(15, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task PasswordSpraying_OtherUsernameFromSameAddress_IsLockedByAddress()
     {
         await using var gateway = await StartGatewayAsync();
