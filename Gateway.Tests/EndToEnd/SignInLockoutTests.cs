@@ -6,6 +6,17 @@ namespace Gateway.Tests.EndToEnd;
 /// <summary>SPEC §9 lockout over real sockets, run once per store. Every client here comes from 127.0.0.1.</summary>
 public abstract class SignInLockoutTests
 {
+    /// <summary>The documented defaults (5 failures in 15 minutes), which the test host otherwise raises.</summary>
+    private protected static Dictionary<string, string?> LockoutDefaults(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "5", ["Sso:Lockout:Window"] = "00:15:00" };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
     private protected abstract Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null);
 
     [Fact]
@@ -142,7 +153,7 @@ public abstract class SignInLockoutTests
 public sealed class SignInLockoutTests_InMemory : SignInLockoutTests
 {
     private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null) =>
-        GatewayHost.StartAsync(settings);
+        GatewayHost.StartAsync(LockoutDefaults(settings));
 }
 
 [Collection(RedisCollection.Name)]
@@ -151,7 +162,7 @@ public sealed class SignInLockoutTests_Redis(RedisServerFixture redis) : SignInL
     private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null)
     {
         var all = GatewayHost.RedisSettings(redis);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in LockoutDefaults(settings))
         {
             all[key] = value;
         }
@@ -162,6 +173,7 @@ public sealed class SignInLockoutTests_Redis(RedisServerFixture redis) : SignInL
     public async Task TwoInstancesSharingRedis_AddUpFailures()
     {
         var settings = GatewayHost.RedisSettings(redis);
+        settings["Sso:Lockout:MaxFailures"] = "5";
         await using var first = await GatewayHost.StartAsync(settings);
         await using var second = await GatewayHost.StartAsync(settings, sharedContentRoot: first.ContentRoot);
         using var onFirst = first.CreateClient();

@@ -9,8 +9,7 @@ public sealed partial class SignInResponseTests : IAsyncLifetime
 {
     private GatewayHost _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync(
-        new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "100" });
+    public async Task InitializeAsync() => _gateway = await GatewayHost.StartAsync();
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 

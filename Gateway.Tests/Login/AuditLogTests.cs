@@ -19,10 +19,10 @@ public sealed partial class AuditLogTests
     [Fact]
     public async Task EverySecurityEvent_IsAudited_WithUserAndClientAddress_AndNoSecretIsEverLogged()
     {
-        var log = new CapturedLog();
-        var settings = CapturedLog.Settings;
+        var log = new CapturingLogSink();
+        var settings = LogEventText.InformationSettings;
         settings["Sso:Lockout:MaxFailures"] = "4";
-        await using var gateway = await GatewayHost.StartAsync(settings, log.Register);
+        await using var gateway = await GatewayHost.StartAsync(settings, log.AddTo);
         var secrets = new List<string>();
 
         // Failures of each kind: the client cannot tell them apart, the audit log can.
@@ -68,18 +68,18 @@ public sealed partial class AuditLogTests
         }
         secrets.Add(TestUsers.AlicePassword);
 
-        var failures = log.WithEventId(SignInFailed);
+        var failures = log.WithEventId(SignInFailed).ToList();
         Assert.Equal(["unknown-user", "wrong-password", "disabled", "wrong-password"],
-            failures.Select(e => CapturedLog.Scalar(e, "FailureReason")));
-        Assert.Equal(["mallory", "alice", "carol", "alice"], failures.Select(e => CapturedLog.Scalar(e, "User")));
+            failures.Select(e => LogEventText.Scalar(e, "FailureReason")));
+        Assert.Equal(["mallory", "alice", "carol", "alice"], failures.Select(e => LogEventText.Scalar(e, "User")));
         AssertAudited(log.WithEventId(SignedIn), "bob", "张三");
         AssertAudited(log.WithEventId(SignedOut), "bob");
         AssertAudited(log.WithEventId(SessionRevoked), "张三");
         var lockout = Assert.Single(log.WithEventId(LockedOut));
         AssertAudited([lockout], "alice");
-        Assert.Equal("Address", CapturedLog.Scalar(lockout, "LockedBy"));
-        Assert.NotNull(CapturedLog.Scalar(lockout, "RetryAfterSeconds"));
-        Assert.All(failures, e => Assert.Equal("127.0.0.1", CapturedLog.Scalar(e, "ClientAddress")));
+        Assert.Equal("Address", LogEventText.Scalar(lockout, "LockedBy"));
+        Assert.NotNull(LogEventText.Scalar(lockout, "RetryAfterSeconds"));
+        Assert.All(failures, e => Assert.Equal("127.0.0.1", LogEventText.Scalar(e, "ClientAddress")));
 
         AssertNoSecretLogged(log, secrets);
     }
@@ -87,11 +87,11 @@ public sealed partial class AuditLogTests
     [Fact]
     public async Task RequestLog_IsOneLinePerRequest_WithHostPathStatusUserAndRoute()
     {
-        var log = new CapturedLog();
-        var otherLog = new CapturedLog();
-        await using var gateway = await GatewayHost.StartAsync(CapturedLog.Settings, log.Register);
+        var log = new CapturingLogSink();
+        var otherLog = new CapturingLogSink();
+        await using var gateway = await GatewayHost.StartAsync(LogEventText.InformationSettings, log.AddTo);
         // A second gateway in the same process must neither steal nor duplicate the first one's lines.
-        await using var other = await GatewayHost.StartAsync(CapturedLog.Settings, otherLog.Register);
+        await using var other = await GatewayHost.StartAsync(LogEventText.InformationSettings, otherLog.AddTo);
         using var client = gateway.CreateClient();
 
         using (var anonymous = await client.GetAsync(GatewayHost.App1, "/public/hello?secret-query=1"))
@@ -108,37 +108,37 @@ public sealed partial class AuditLogTests
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
-        var lines = log.RequestLines;
+        var lines = log.RequestLines();
         Assert.Equal(5, lines.Count); // public page, login form, login POST, admin page, unknown host
-        Assert.Empty(otherLog.RequestLines);
-        var publicLine = Assert.Single(lines, l => CapturedLog.Scalar(l, "RequestPath") == "/public/hello");
+        Assert.Empty(otherLog.RequestLines());
+        var publicLine = Assert.Single(lines, l => LogEventText.Scalar(l, "RequestPath") == "/public/hello");
         AssertRequestLine(publicLine, "GET", GatewayHost.App1, 200, "-", "app1-public");
-        var adminLine = Assert.Single(lines, l => CapturedLog.Scalar(l, "RequestPath") == "/admin/panel");
+        var adminLine = Assert.Single(lines, l => LogEventText.Scalar(l, "RequestPath") == "/admin/panel");
         AssertRequestLine(adminLine, "GET", GatewayHost.App2, 200, "alice", "app2-admin");
-        var signInLine = Assert.Single(lines, l => CapturedLog.Scalar(l, "RequestMethod") == "POST");
+        var signInLine = Assert.Single(lines, l => LogEventText.Scalar(l, "RequestMethod") == "POST");
         AssertRequestLine(signInLine, "POST", GatewayHost.App1, 302, "-", "HTTP: POST /_sso/login");
-        var missingLine = Assert.Single(lines, l => CapturedLog.Scalar(l, "RequestPath") == "/nothing");
+        var missingLine = Assert.Single(lines, l => LogEventText.Scalar(l, "RequestPath") == "/nothing");
         AssertRequestLine(missingLine, "GET", GatewayHost.Outside, 404, "-", "-");
         Assert.All(lines, l => Assert.DoesNotContain("secret-query", l.RenderMessage()));
     }
 
     private static void AssertRequestLine(LogEvent line, string method, string host, int status, string user, string route)
     {
-        Assert.Equal(method, CapturedLog.Scalar(line, "RequestMethod"));
-        Assert.StartsWith(host + ":", CapturedLog.Scalar(line, "RequestHost"));
-        Assert.Equal(status.ToString(), CapturedLog.Scalar(line, "StatusCode"));
-        Assert.Equal(user, CapturedLog.Scalar(line, "User"));
-        Assert.Equal(route, CapturedLog.Scalar(line, "RouteId"));
-        Assert.True(double.TryParse(CapturedLog.Scalar(line, "Elapsed"), out var elapsed) && elapsed >= 0);
+        Assert.Equal(method, LogEventText.Scalar(line, "RequestMethod"));
+        Assert.StartsWith(host + ":", LogEventText.Scalar(line, "RequestHost"));
+        Assert.Equal(status.ToString(), LogEventText.Scalar(line, "StatusCode"));
+        Assert.Equal(user, LogEventText.Scalar(line, "User"));
+        Assert.Equal(route, LogEventText.Scalar(line, "RouteId"));
+        Assert.True(double.TryParse(LogEventText.Scalar(line, "Elapsed"), out var elapsed) && elapsed >= 0);
         Assert.Equal(LogEventLevel.Information, line.Level);
     }
 
-    private static void AssertAudited(IReadOnlyList<LogEvent> events, params string[] users)
+    private static void AssertAudited(IEnumerable<LogEvent> events, params string[] users)
     {
-        Assert.Equal(users, events.Select(e => CapturedLog.Scalar(e, "User")));
+        Assert.Equal(users, events.Select(e => LogEventText.Scalar(e, "User")));
         Assert.All(events, e =>
         {
-            Assert.Equal("127.0.0.1", CapturedLog.Scalar(e, "ClientAddress"));
+            Assert.Equal("127.0.0.1", LogEventText.Scalar(e, "ClientAddress"));
             Assert.StartsWith("Audit:", e.MessageTemplate.Text);
         });
     }
@@ -155,12 +155,12 @@ public sealed partial class AuditLogTests
         return [cookie, sessionId, Gateway.Sessions.SessionKey.FromSessionId(sessionId).Value];
     }
 
-    private static void AssertNoSecretLogged(CapturedLog log, IReadOnlyList<string> secrets)
+    private static void AssertNoSecretLogged(CapturingLogSink log, IReadOnlyList<string> secrets)
     {
         Assert.NotEmpty(log.Events);
         foreach (var logEvent in log.Events)
         {
-            foreach (var text in CapturedLog.TextsOf(logEvent))
+            foreach (var text in LogEventText.TextsOf(logEvent))
             {
                 foreach (var secret in secrets)
                 {

@@ -1,39 +1,22 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.DependencyInjection;
-using Serilog.Core;
 using Serilog.Events;
 
 namespace Gateway.Tests.TestInfrastructure;
 
-/// <summary>
-/// A Serilog sink registered in one gateway's container (the gateway reads sinks from DI), collecting every event
-/// that gateway writes. Pass <see cref="Register"/> as <c>GatewayHost.StartAsync</c>'s <c>services</c> callback, with
-/// <see cref="Settings"/> so that Information events are written.
-/// </summary>
-public sealed class CapturedLog : ILogEventSink
+/// <summary>Reading captured Serilog events: request-log lines, scalar properties, and every text an event carries.</summary>
+public static class LogEventText
 {
-    private readonly ConcurrentQueue<LogEvent> _events = new();
-
-    public IReadOnlyList<LogEvent> Events => _events.ToArray();
-
-    public static Dictionary<string, string?> Settings => new() { ["Serilog:MinimumLevel:Default"] = "Information" };
-
-    public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
-
-    public void Register(IServiceCollection services) => services.AddSingleton<ILogEventSink>(this);
-
-    /// <summary>Events written through an <c>ILogger</c> with this <c>[LoggerMessage]</c> event id.</summary>
-    public IReadOnlyList<LogEvent> WithEventId(int id) =>
-        Events.Where(e => e.Properties.TryGetValue("EventId", out var value)
-            && value is StructureValue s
-            && s.Properties.Any(p => p.Name == "Id" && p.Value is ScalarValue { Value: int v } && v == id)).ToList();
+    /// <summary>Settings that let Information events (audit successes, request lines) through.</summary>
+    public static Dictionary<string, string?> InformationSettings => new() { ["Serilog:MinimumLevel:Default"] = "Information" };
 
     /// <summary>The request-log lines (one per request).</summary>
-    public IReadOnlyList<LogEvent> RequestLines =>
-        Events.Where(e => e.Properties.TryGetValue("SourceContext", out var value)
+    public static IReadOnlyList<LogEvent> RequestLines(this CapturingLogSink sink) =>
+        sink.Events.Where(e => e.Properties.TryGetValue("SourceContext", out var value)
             && value is ScalarValue { Value: "Serilog.AspNetCore.RequestLoggingMiddleware" }).ToList();
 
-    /// <summary>Every text an event carries: its rendered message, exception and every property value, recursively.</summary>
+    public static string? Scalar(this LogEvent logEvent, string property) =>
+        logEvent.Properties.TryGetValue(property, out var value) && value is ScalarValue scalar ? scalar.Value?.ToString() : null;
+
+    /// <summary>Every text an event carries: its rendered message, exception and every property name and value, recursively.</summary>
     public static IEnumerable<string> TextsOf(LogEvent logEvent)
     {
         yield return logEvent.RenderMessage();
@@ -82,7 +65,4 @@ public sealed class CapturedLog : ILogEventSink
                 break;
         }
     }
-
-    public static string? Scalar(LogEvent logEvent, string property) =>
-        logEvent.Properties.TryGetValue(property, out var value) && value is ScalarValue scalar ? scalar.Value?.ToString() : null;
 }
