@@ -107,6 +107,9 @@ public sealed class GatewayHost : IAsyncDisposable
         ["Sso:CookieDomain"] = ".sso.localhost",
         ["Sso:CookieSecure"] = "false",
         ["Sso:UsersFile"] = "users.json",
+        // Lockout out of the way: tests sign in many times from 127.0.0.1 (e.g. polling until a users-file edit
+        // applies). The lockout tests set their own limits.
+        ["Sso:Lockout:MaxFailures"] = "1000",
         ["Sso:Policies:admins:Groups:0"] = "admin",
         ["Sso:Policies:bob-only:Users:0"] = "bob",
         ["ReverseProxy:Routes:app1-public:ClusterId"] = "app1",

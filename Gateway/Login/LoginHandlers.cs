@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
@@ -12,12 +13,15 @@ namespace Gateway.Login;
 internal sealed partial class LoginHandlers(
     IAntiforgery antiforgery,
     PasswordVerifier verifier,
+    UserDirectory directory,
+    SignInLockout lockout,
     ReturnUrlValidator returnUrls,
     IOptions<SsoOptions> options,
     ILogger<LoginHandlers> logger)
 {
     private const string WrongCredentials = "Wrong username or password.";
     private const int MaxFormBytes = 16 * 1024;
+    private const int MaxAuditNameLength = 128;
 
     private readonly string _loginPath = options.Value.PathPrefix + "/login";
     private readonly string _logoutPath = options.Value.PathPrefix + "/logout";
@@ -47,14 +51,25 @@ internal sealed partial class LoginHandlers(
         var password = form["password"].ToString();
         var client = ClientAddress.Of(context);
 
+        var attempt = await lockout.BeginAsync(username, client, context.RequestAborted);
+        if (attempt.IsLockedOut)
+        {
+            Log.LockedOut(logger, AuditName(username), client, attempt.LockedBy, attempt.RetryAfterSeconds);
+            context.Response.Headers.RetryAfter = attempt.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Page(context, StatusCodes.Status429TooManyRequests, LoginPages.SignIn(
+                _loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, LockedOutMessage(attempt.RetryAfter)));
+        }
+
         var user = username.Length == 0 || password.Length == 0 ? null : verifier.Verify(username, password);
         if (user is null)
         {
-            Log.SignInFailed(logger, username, client);
+            // The reason is for the audit log only: the response is the same whatever went wrong (SPEC §9).
+            Log.SignInFailed(logger, AuditName(username), client, FailureKind(username, password));
             return Page(context, StatusCodes.Status401Unauthorized,
                 LoginPages.SignIn(_loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, WrongCredentials));
         }
 
+        await lockout.SucceededAsync(attempt, context.RequestAborted);
         await context.SignInAsync(UserPrincipal.Create(user), new AuthenticationProperties { RedirectUri = returnUrl });
         Log.SignedIn(logger, user.Username, client);
         return Results.Empty;
@@ -62,10 +77,9 @@ internal sealed partial class LoginHandlers(
 
     public IResult ShowSignOut(HttpContext context)
     {
-        var returnUrl = context.Request.Query["returnUrl"].ToString();
         return Page(context, StatusCodes.Status200OK, LoginPages.SignOut(
             _logoutPath,
-            returnUrls.IsSafe(returnUrl, context.Request.Host.Value) ? returnUrl : null,
+            returnUrls.TryValidate(context.Request.Query["returnUrl"], context.Request.Host.Value, out var returnUrl) ? returnUrl : null,
             antiforgery.GetAndStoreTokens(context),
             context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null));
     }
@@ -83,8 +97,7 @@ internal sealed partial class LoginHandlers(
                 : Results.Redirect(_loginPath);
         }
 
-        var returnUrl = form["returnUrl"].ToString();
-        var target = returnUrls.IsSafe(returnUrl, context.Request.Host.Value) ? returnUrl : _loginPath;
+        var target = returnUrls.TryValidate(form["returnUrl"], context.Request.Host.Value, out var returnUrl) ? returnUrl : _loginPath;
         await context.SignOutAsync(new AuthenticationProperties { RedirectUri = target });
         if (signedIn)
         {
@@ -93,6 +106,24 @@ internal sealed partial class LoginHandlers(
         }
         return Results.Empty;
     }
+
+    private string FailureKind(string username, string password) =>
+        username.Length == 0 || password.Length == 0 ? "missing-credentials"
+        : directory.Find(username) switch
+        {
+            null => "unknown-user",
+            { Disabled: true } => "disabled",
+            _ => "wrong-password",
+        };
+
+    /// <summary>What was typed as a username, bounded so that a huge field cannot flood the log.</summary>
+    private static string AuditName(string username) =>
+        username.Length == 0 ? "-" : username.Length <= MaxAuditNameLength ? username : username[..MaxAuditNameLength] + "…";
+
+    private static string LockedOutMessage(TimeSpan retryAfter) =>
+        retryAfter <= TimeSpan.FromSeconds(90)
+            ? $"Too many failed sign-ins. Try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} seconds."
+            : $"Too many failed sign-ins. Try again in {(int)Math.Ceiling(retryAfter.TotalMinutes)} minutes.";
 
     private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
     {
@@ -130,10 +161,13 @@ internal sealed partial class LoginHandlers(
         [LoggerMessage(3001, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress}")]
         public static partial void SignedIn(ILogger logger, string user, string clientAddress);
 
-        [LoggerMessage(3002, LogLevel.Warning, "Audit: sign-in failed for {User} from {ClientAddress}: wrong credentials")]
-        public static partial void SignInFailed(ILogger logger, string user, string clientAddress);
+        [LoggerMessage(3002, LogLevel.Warning, "Audit: sign-in failed for {User} from {ClientAddress}: {FailureReason}")]
+        public static partial void SignInFailed(ILogger logger, string user, string clientAddress, string failureReason);
 
         [LoggerMessage(3003, LogLevel.Information, "Audit: signed out {User} from {ClientAddress}, session {SessionHandle}")]
         public static partial void SignedOut(ILogger logger, string user, string clientAddress, string sessionHandle);
+
+        [LoggerMessage(3004, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
+        public static partial void LockedOut(ILogger logger, string user, string clientAddress, LockoutReason lockedBy, int retryAfterSeconds);
     }
 }

@@ -1,5 +1,7 @@
 using Gateway.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Gateway.Login;
 
@@ -8,6 +10,12 @@ internal static class LoginServiceCollectionExtensions
     public static IServiceCollection AddSignIn(this IServiceCollection services)
     {
         services.AddSingleton<ReturnUrlValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        // Attempt counters live where the sessions live: in Redis when a multiplexer is registered (Sso:Redis).
+        services.AddSingleton<ISignInAttemptStore>(provider => provider.GetService<IConnectionMultiplexer>() is { } redis
+            ? ActivatorUtilities.CreateInstance<RedisSignInAttemptStore>(provider, redis)
+            : ActivatorUtilities.CreateInstance<InMemorySignInAttemptStore>(provider));
+        services.AddSingleton<SignInLockout>();
         services.AddSingleton<LoginHandlers>();
         services.AddAntiforgery();
         services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()

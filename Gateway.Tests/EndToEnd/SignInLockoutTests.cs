@@ -1,0 +1,217 @@
+using System.Net;
+using Gateway.Tests.TestInfrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>SPEC §9 lockout over real sockets, run once per store. Every client here comes from 127.0.0.1.</summary>
+public abstract class SignInLockoutTests
+{
+    /// <summary>The documented defaults (5 failures in 15 minutes), which the test host otherwise raises.</summary>
+    private protected static Dictionary<string, string?> LockoutDefaults(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "5", ["Sso:Lockout:Window"] = "00:15:00" };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    private protected abstract Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null);
+
+    [Fact]
+    public async Task PasswordGuessing_SixthAttemptWithRightPassword_Is429WithRetryAfter()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var client = gateway.CreateClient();
+        await FailAsync(client, "alice", times: 5);
+
+        using var response = await client.SignInAsync(GatewayHost.App1, TestUsers.Alice);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15));
+        Assert.Null(client.SessionCookie());
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Too many failed sign-ins", html);
+        Assert.Contains("name=\"password\"", html);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task PasswordGuessing_CaseAndSpaceVariantsOfTheName_ShareOneCounter()
+    {
+        await using var gateway = await StartGatewayAsync(new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "3" });
+        using var first = gateway.CreateClient();
+        await FailAsync(first, "Alice", times: 1);
+        await FailAsync(first, " ALICE ", times: 1);
+        await FailAsync(first, "alice", times: 1);
+
+        using var response = await first.SignInAsync(GatewayHost.App1, "aLiCe", TestUsers.AlicePassword);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ParallelPasswordGuessing_NeverGetsMoreThanMaxFailuresGuesses()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var client = gateway.CreateClient();
+        var tokens = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            tokens.Add(await client.GetSignInTokenAsync(GatewayHost.App1));
+        }
+
+        var responses = await Task.WhenAll(tokens.Select((token, i) => client.PostFormAsync(GatewayHost.App1, "/_sso/login",
+            new Dictionary<string, string> { ["__antiforgery"] = token, ["username"] = "alice", ["password"] = "guess-" + i })));
+
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(15, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task PasswordSpraying_OtherUsernameFromSameAddress_IsLockedByAddress()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var client = gateway.CreateClient();
+        string[] names = ["alice", "bob", "nobody", "carol", "zed"];
+        foreach (var name in names)
+        {
+            await FailAsync(client, name, times: 1);
+        }
+
+        using var other = gateway.CreateClient();
+        using var response = await other.SignInAsync(GatewayHost.App1, TestUsers.Bob);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task SuccessfulSignIn_DoesNotResetTheAddressCounter()
+    {
+        await using var gateway = await StartGatewayAsync();
+        using var attacker = gateway.CreateClient();
+        await FailAsync(attacker, "alice", times: 4);
+
+        using var bob = gateway.CreateClient();
+        using (var signIn = await bob.SignInAsync(GatewayHost.App1, TestUsers.Bob))
+        {
+            Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
+        }
+        await FailAsync(attacker, "zhang", times: 1);
+
+        using var response = await gateway.CreateClient().SignInAsync(GatewayHost.App1, TestUsers.Zhang);
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AfterTheWindow_SignInWorksAgain()
+    {
+        await using var gateway = await StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["Sso:Lockout:MaxFailures"] = "2",
+            ["Sso:Lockout:Window"] = "00:00:02",
+        });
+        using var client = gateway.CreateClient();
+        await FailAsync(client, "alice", times: 2);
+        using (var locked = await client.SignInAsync(GatewayHost.App1, TestUsers.Alice))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+            Assert.InRange(locked.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        }
+
+        // Each refused attempt is counted too, but never extends the window: the lock ends with it.
+        await Poll.UntilAsync(async () =>
+        {
+            using var attempt = await client.SignInAsync(GatewayHost.App1, TestUsers.Alice);
+            return attempt.StatusCode == HttpStatusCode.Found;
+        }, TimeSpan.FromSeconds(10), "the lockout window has ended and alice can sign in");
+
+        using var page = await client.GetAsync(GatewayHost.App1, "/_sso/userinfo");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    /// <summary>Wrong-password sign-ins through the real form, each answered 401.</summary>
+    internal static async Task FailAsync(GatewayClient client, string username, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            using var response = await client.SignInAsync(GatewayHost.App1, username, "wrong-password-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+}
+
+public sealed class SignInLockoutTests_InMemory : SignInLockoutTests
+{
+    private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null) =>
+        GatewayHost.StartAsync(LockoutDefaults(settings));
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class SignInLockoutTests_Redis(RedisServerFixture redis) : SignInLockoutTests
+{
+    private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null)
+    {
+        var all = GatewayHost.RedisSettings(redis);
+        foreach (var (key, value) in LockoutDefaults(settings))
+        {
+            all[key] = value;
+        }
+        return GatewayHost.StartAsync(all);
+    }
+
+    [Fact]
+    public async Task TwoInstancesSharingRedis_AddUpFailures()
+    {
+        var settings = GatewayHost.RedisSettings(redis);
+        settings["Sso:Lockout:MaxFailures"] = "5";
+        await using var first = await GatewayHost.StartAsync(settings);
+        await using var second = await GatewayHost.StartAsync(settings, sharedContentRoot: first.ContentRoot);
+        using var onFirst = first.CreateClient();
+        using var onSecond = second.CreateClient();
+        await FailAsync(onFirst, "alice", times: 3);
+        await FailAsync(onSecond, "alice", times: 2);
+
+        using var response = await onFirst.SignInAsync(GatewayHost.App1, TestUsers.Alice);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StoreDown_DuringSignIn_Is503_NeverASession()
+    {
+        var settings = GatewayHost.RedisSettings(redis);
+        settings["Sso:StoreTimeout"] = "00:00:00.500";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        using var client = gateway.CreateClient();
+        var token = await client.GetSignInTokenAsync(GatewayHost.App1);
+
+        redis.Freeze();
+        try
+        {
+            using var response = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
+            {
+                ["__antiforgery"] = token,
+                ["username"] = TestUsers.Alice.Username,
+                ["password"] = TestUsers.Alice.Password,
+            });
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.Null(client.SessionCookie());
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Login;
+
+/// <summary>
+/// SPEC §9: failed sign-ins are counted per normalised username and per client address; past
+/// <c>Sso:Lockout:MaxFailures</c> in <c>Sso:Lockout:Window</c> the answer is 429, even for the right password.
+/// </summary>
+/// <remarks>
+/// Every attempt is counted before the password is checked, so parallel guesses cannot slip past the limit
+/// between check and count; a success then takes its attempt back from the address counter (a success is not a
+/// failure, but it does not wipe other failures from that address) and resets the username counter (the person
+/// proved they know the password).
+/// </remarks>
+internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptions> options)
+{
+    private readonly LockoutOptions _options = options.Value.Lockout;
+
+    /// <summary>Counts an attempt; the result says whether it may proceed.</summary>
+    public async Task<SignInAttempt> BeginAsync(string username, string clientAddress, CancellationToken cancellationToken)
+    {
+        var userKey = UserKey(username);
+        var addressKey = AddressKey(clientAddress);
+        var counts = await store.IncrementAsync([userKey, addressKey], _options.Window, cancellationToken);
+        var (user, address) = (counts[0], counts[1]);
+        var lockedBy = (user.Count > _options.MaxFailures, address.Count > _options.MaxFailures) switch
+        {
+            (true, true) => LockoutReason.UsernameAndAddress,
+            (true, false) => LockoutReason.Username,
+            (false, true) => LockoutReason.Address,
+            _ => LockoutReason.None,
+        };
+        var retryAfter = lockedBy switch
+        {
+            LockoutReason.UsernameAndAddress => Max(user.WindowLeft, address.WindowLeft),
+            LockoutReason.Username => user.WindowLeft,
+            LockoutReason.Address => address.WindowLeft,
+            _ => TimeSpan.Zero,
+        };
+        return new SignInAttempt(userKey, addressKey, lockedBy, retryAfter);
+    }
+
+    /// <summary>The attempt succeeded: forget the username's failures, take this attempt back from the address.</summary>
+    public Task SucceededAsync(SignInAttempt attempt, CancellationToken cancellationToken) =>
+        Task.WhenAll(store.ResetAsync(attempt.UserKey, cancellationToken), store.DecrementAsync(attempt.AddressKey, cancellationToken));
+
+    /// <summary>Trimmed, lower-case (invariant) and hashed, so the key is short whatever was typed.</summary>
+    internal static string UserKey(string username)
+    {
+        var normalised = username.Trim().ToLowerInvariant();
+        return "u:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised)).AsSpan(0, 16));
+    }
+
+    /// <summary>IPv4 (also when mapped into IPv6) per address; IPv6 per /64, the block one subscriber usually holds.</summary>
+    internal static string AddressKey(string clientAddress)
+    {
+        if (!IPAddress.TryParse(clientAddress, out var address))
+        {
+            return "a:" + clientAddress;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            return "a:" + new IPAddress(bytes) + "/64";
+        }
+        return "a:" + address;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}
+
+internal enum LockoutReason
+{
+    None,
+    Username,
+    Address,
+    UsernameAndAddress,
+}
+
+/// <summary>One counted sign-in attempt.</summary>
+internal sealed record SignInAttempt(string UserKey, string AddressKey, LockoutReason LockedBy, TimeSpan RetryAfter)
+{
+    public bool IsLockedOut => LockedBy != LockoutReason.None;
+
+    /// <summary>Whole seconds for <c>Retry-After</c>, at least one.</summary>
+    public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds));
+}
