@@ -52,6 +52,12 @@ public sealed class SsoOptions
     /// <summary>Named access policies, e.g. <c>"admins": { "Groups": ["admin"] }</c>.</summary>
     public Dictionary<string, AccessPolicyOptions> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The <see cref="Policies"/> entry whose users may use the admin API (<c>{PathPrefix}/admin/…</c>).
+    /// Default none: the admin API is not mapped.
+    /// </summary>
+    public string? AdminPolicy { get; set; }
+
     /// <summary>Names of the identity headers sent to backends.</summary>
     public IdentityHeaderNames Headers { get; set; } = new();
 

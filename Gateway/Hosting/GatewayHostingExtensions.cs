@@ -1,4 +1,5 @@
 using Gateway.Access;
+using Gateway.Admin;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Demo;
@@ -28,6 +29,7 @@ public static partial class GatewayHostingExtensions
             .AddSessionCookie()
             .AddAccessPolicies(sso)
             .AddSignIn()
+            .AddAdminApi()
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -58,6 +60,7 @@ public static partial class GatewayHostingExtensions
         var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
         app.MapHealthEndpoints(prefix);
         app.MapSignIn(prefix);
+        app.MapAdminApi(prefix);
         app.MapReverseProxy();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));

@@ -17,9 +17,23 @@ internal interface ISessionStore
 
     Task DeleteAsync(SessionKey key, CancellationToken cancellationToken);
 
+    /// <summary>The user's live sessions, oldest first. <paramref name="user"/> matches case-insensitively.</summary>
+    Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken);
+
+    /// <summary>Ends every session of the user (e.g. an operator's revocation, a disabled account).</summary>
+    /// <returns>The live sessions that were ended.</returns>
+    Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken);
+
+    /// <summary>Ends the session whose <see cref="SessionKey.Handle"/> is <paramref name="handle"/>.</summary>
+    /// <returns>The ended session, or null when no live session has that handle.</returns>
+    Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken);
+
     /// <summary>True when the store answers; used by readiness.</summary>
     Task<bool> IsAvailableAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A live session as an operator sees it: the key (whose <see cref="SessionKey.Handle"/> is shown) and the record.</summary>
+internal sealed record StoredSession(SessionKey Key, SessionRecord Record);
 
 /// <summary>The session store did not answer (in time). Requests that need a session fail closed with 503.</summary>
 internal sealed class SessionStoreUnavailableException(string message, Exception? inner = null)

@@ -63,6 +63,36 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        IReadOnlyList<StoredSession> sessions = _records
+            .Where(r => !r.Value.IsExpiredAt(now) && string.Equals(r.Value.User, user, StringComparison.OrdinalIgnoreCase))
+            .Select(r => new StoredSession(new SessionKey(r.Key), r.Value))
+            .OrderBy(s => s.Record.CreatedAt)
+            .ToList();
+        return Task.FromResult(sessions);
+    }
+
+    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var sessions = await ListByUserAsync(user, cancellationToken);
+        return sessions.Where(s => _records.TryRemove(s.Key.Value, out _)).ToList();
+    }
+
+    public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (key, record) in _records)
+        {
+            if (new SessionKey(key).Handle == handle && _records.TryRemove(key, out _) && !record.IsExpiredAt(now))
+            {
+                return Task.FromResult<StoredSession?>(new StoredSession(new SessionKey(key), record));
+            }
+        }
+        return Task.FromResult<StoredSession?>(null);
+    }
+
     public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
     private void Sweep()

@@ -6,38 +6,107 @@ using StackExchange.Redis;
 namespace Gateway.Sessions;
 
 /// <summary>
-/// Sessions in Redis through the one shared multiplexer: a string per session under
-/// <c>{prefix}s:{key}</c>, JSON, with a TTL on every write.
+/// Sessions in Redis through the one shared multiplexer (key names in <see cref="RedisSessionKeys"/>): a JSON
+/// string per session, a handle index and a per-user index, each with a TTL. Every command and script touches
+/// one key only, so the store works on a Redis Cluster whatever slots the keys fall in.
 /// </summary>
 internal sealed class RedisSessionStore(
     IConnectionMultiplexer redis,
     IOptions<SsoOptions> options,
     TimeProvider time) : ISessionStore
 {
-    private readonly string _keyPrefix = options.Value.RedisKeyPrefix + "s:";
+    private readonly RedisSessionKeys _keys = new(options.Value.RedisKeyPrefix);
     private readonly TimeSpan _timeout = options.Value.StoreTimeout;
 
     private IDatabase Database => redis.GetDatabase();
 
-    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
-        Write(key, record, When.Always, cancellationToken);
-
-    public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
-        Write(key, record, When.Exists, cancellationToken);
-
-    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+    // The indexes are written before the session itself and cleaned after it is deleted, so a live session is
+    // always findable by an operator; an index entry left by a failed write is dropped when the user is listed.
+    public async Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        var value = await Guard(Database.StringGetAsync(RedisKeyOf(key)), cancellationToken);
+        var ttl = record.EndsAt - time.GetUtcNow();
+        if (ttl <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var db = Database;
+        await Guard(Task.WhenAll(
+            RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
+            db.StringSetAsync(_keys.Handle(key.Handle), key.Value, ttl)), cancellationToken);
+        await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl), cancellationToken);
+    }
+
+    public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    {
+        var ttl = record.EndsAt - time.GetUtcNow();
+        if (ttl <= TimeSpan.Zero)
+        {
+            await DeleteAsync(key, cancellationToken);
+            return;
+        }
+        var db = Database;
+        if (await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl, When.Exists), cancellationToken))
+        {
+            await Guard(Task.WhenAll(
+                RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
+                db.KeyExpireAsync(_keys.Handle(key.Handle), ttl)), cancellationToken);
+        }
+    }
+
+    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
+        Live(await Guard(Database.StringGetAsync(_keys.Session(key)), cancellationToken));
+
+    public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
+        await DeleteAndUnindexAsync(Database, key, cancellationToken);
+
+    public async Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var db = Database;
+        var userKey = _keys.User(user);
+        var members = await Guard(RedisUserIndex.LiveMembersAsync(db, userKey, time.GetUtcNow()), cancellationToken);
+        var keys = members.Select(m => new SessionKey(m.ToString())).ToArray();
+        var values = await Guard(Task.WhenAll(keys.Select(k => db.StringGetAsync(_keys.Session(k)))), cancellationToken);
+
+        var sessions = new List<StoredSession>(keys.Length);
+        var gone = new List<RedisValue>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (Live(values[i]) is { } record && string.Equals(record.User, user, StringComparison.OrdinalIgnoreCase))
+            {
+                sessions.Add(new StoredSession(keys[i], record));
+            }
+            else
+            {
+                gone.Add(members[i]);
+            }
+        }
+        if (gone.Count > 0)
+        {
+            await Guard(db.SortedSetRemoveAsync(userKey, gone.ToArray()), cancellationToken);
+        }
+        return sessions.OrderBy(s => s.Record.CreatedAt).ToList();
+    }
+
+    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var sessions = await ListByUserAsync(user, cancellationToken);
+        var db = Database;
+        var ended = await Task.WhenAll(sessions.Select(s => DeleteAndUnindexAsync(db, s.Key, cancellationToken)));
+        return sessions.Where((_, i) => ended[i] is not null).ToList();
+    }
+
+    public async Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
+    {
+        var db = Database;
+        var value = await Guard(db.StringGetAsync(_keys.Handle(handle)), cancellationToken);
         if (value.IsNullOrEmpty)
         {
             return null;
         }
-        var record = JsonSerializer.Deserialize((byte[])value!, SessionJsonContext.Default.SessionRecord);
-        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : record;
+        var key = new SessionKey(value.ToString());
+        var record = await DeleteAndUnindexAsync(db, key, cancellationToken);
+        return record is null ? null : new StoredSession(key, record);
     }
-
-    public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
-        Guard(Database.KeyDeleteAsync(RedisKeyOf(key)), cancellationToken);
 
     public async Task<bool> IsAvailableAsync(CancellationToken cancellationToken)
     {
@@ -52,30 +121,48 @@ internal sealed class RedisSessionStore(
         }
     }
 
-    private async Task Write(SessionKey key, SessionRecord record, When when, CancellationToken cancellationToken)
+    /// <returns>The record that was deleted while still live, or null.</returns>
+    private async Task<SessionRecord?> DeleteAndUnindexAsync(IDatabase db, SessionKey key, CancellationToken cancellationToken)
     {
-        var ttl = record.EndsAt - time.GetUtcNow();
-        if (ttl <= TimeSpan.Zero)
+        var record = Live(await Guard(db.StringGetDeleteAsync(_keys.Session(key)), cancellationToken));
+        var cleanup = new List<Task> { db.KeyDeleteAsync(_keys.Handle(key.Handle)) };
+        if (record is not null)
         {
-            await DeleteAsync(key, cancellationToken);
-            return;
+            cleanup.Add(RedisUserIndex.RemoveAsync(db, _keys.User(record.User), key, time.GetUtcNow()));
         }
-        var json = JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord);
-        await Guard(Database.StringSetAsync(RedisKeyOf(key), json, ttl, when), cancellationToken);
+        await Guard(Task.WhenAll(cleanup), cancellationToken);
+        return record;
     }
 
-    private RedisKey RedisKeyOf(SessionKey key) => _keyPrefix + key.Value;
+    private SessionRecord? Live(RedisValue value)
+    {
+        if (value.IsNullOrEmpty)
+        {
+            return null;
+        }
+        var record = JsonSerializer.Deserialize((byte[])value!, SessionJsonContext.Default.SessionRecord);
+        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : record;
+    }
+
+    private static byte[] Serialize(SessionRecord record) =>
+        JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord);
 
     /// <summary>Bounds every call by <see cref="SsoOptions.StoreTimeout"/> and turns Redis faults into one exception type.</summary>
-    private async Task<T> Guard<T>(Task<T> call, CancellationToken cancellationToken)
+    private async Task Guard(Task call, CancellationToken cancellationToken)
     {
         try
         {
-            return await call.WaitAsync(_timeout, time, cancellationToken);
+            await call.WaitAsync(_timeout, time, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw new SessionStoreUnavailableException("The Redis session store did not answer.", ex);
         }
+    }
+
+    private async Task<T> Guard<T>(Task<T> call, CancellationToken cancellationToken)
+    {
+        await Guard((Task)call, cancellationToken);
+        return await call;
     }
 }

@@ -10,7 +10,8 @@ namespace Gateway.Sessions;
 /// </summary>
 internal readonly record struct SessionKey(string Value)
 {
-    private const int HandleLength = 12;
+    /// <summary>Length of <see cref="Handle"/>: 12 base64url characters, 72 bits of the hash.</summary>
+    public const int HandleLength = 12;
 
     public static SessionKey FromSessionId(string sessionId)
     {
@@ -20,6 +21,10 @@ internal readonly record struct SessionKey(string Value)
     }
 
     public string Handle => Value[..HandleLength];
+
+    /// <summary>True for text that could be a handle (what the admin API accepts in a URL).</summary>
+    public static bool IsWellFormedHandle(string? handle) =>
+        handle is { Length: HandleLength } && Base64Url.IsValid(handle);
 
     public override string ToString() => Handle;
 }

@@ -1,0 +1,42 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Admin;
+
+/// <summary>
+/// The operators' API under <c>{PathPrefix}/admin</c>, for users passing the policy named by <c>Sso:AdminPolicy</c>:
+/// list a user's live sessions, end them all, end one by its handle. Without <c>Sso:AdminPolicy</c> it is not mapped.
+/// </summary>
+internal static class AdminApiExtensions
+{
+    public static IServiceCollection AddAdminApi(this IServiceCollection services)
+    {
+        services.AddSingleton<AdminHandlers>();
+        services.AddSingleton<IValidateOptions<SsoOptions>, AdminOptionsValidator>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    {
+        // Read from configuration, not the options: validation (which names a bad key) runs when the host starts.
+        var policy = endpoints.ServiceProvider.GetRequiredService<IConfiguration>()
+            .GetSection(SsoOptions.SectionName)[nameof(SsoOptions.AdminPolicy)];
+        if (string.IsNullOrWhiteSpace(policy))
+        {
+            return endpoints;
+        }
+        var admin = endpoints.MapGroup(pathPrefix + "/admin").RequireAuthorization(policy);
+        admin.MapGet("/users/{username}/sessions",
+            (string username, AdminHandlers handlers, CancellationToken cancellationToken) =>
+                handlers.ListAsync(username, cancellationToken));
+        admin.MapDelete("/users/{username}/sessions",
+            (string username, HttpContext context, AdminHandlers handlers) =>
+                handlers.EndUserSessionsAsync(username, context))
+            .AddEndpointFilter(SameOriginOnly.Filter);
+        admin.MapDelete("/sessions/{handle}",
+            (string handle, HttpContext context, AdminHandlers handlers) =>
+                handlers.EndSessionAsync(handle, context))
+            .AddEndpointFilter(SameOriginOnly.Filter);
+        return endpoints;
+    }
+}
