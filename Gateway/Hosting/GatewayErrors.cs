@@ -10,7 +10,7 @@ internal static partial class GatewayErrors
     public static Task HandleAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        if (error is SessionStoreUnavailableException)
+        if (IsStoreFault(error))
         {
             return GatewayResponses.StoreUnavailable(context);
         }
@@ -18,6 +18,19 @@ internal static partial class GatewayErrors
         Log.Unhandled(logger, error?.GetType().Name ?? "unknown", error);
         return GatewayResponses.Json(context, StatusCodes.Status500InternalServerError,
             new GatewayError("internal", "The gateway failed to handle this request."));
+    }
+
+    /// <summary>A store fault, possibly wrapped (e.g. by Data Protection reading its key ring from Redis).</summary>
+    private static bool IsStoreFault(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SessionStoreUnavailableException or StackExchange.Redis.RedisException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static partial class Log

@@ -36,8 +36,9 @@ internal static class SessionStoreRegistration
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
         services.AddSingleton<ISessionStore, RedisSessionStore>();
         var keyRing = new RedisKey(sso.RedisKeyPrefix + "dataprotection-keys");
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((keys, redis) =>
-            keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keyRing));
+        services.AddHttpContextAccessor();
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, IHttpContextAccessor>((keys, redis, requests) =>
+            keys.XmlRepository = new StoreAwareXmlRepository(new RedisXmlRepository(() => redis.GetDatabase(), keyRing), requests));
         return services;
     }
 
