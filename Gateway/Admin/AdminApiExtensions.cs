@@ -5,7 +5,7 @@ namespace Gateway.Admin;
 
 /// <summary>
 /// The operators' API under <c>{PathPrefix}/admin</c>, for users passing the policy named by <c>Sso:AdminPolicy</c>:
-/// list a user's live sessions, end them all, end one by its handle. Without <c>Sso:AdminPolicy</c> it is not mapped.
+/// list a user's live sessions, end them all, end one by its handle. Without <c>Sso:AdminPolicy</c> it is switched off: every path under it answers 404.
 /// </summary>
 internal static class AdminApiExtensions
 {
@@ -23,6 +23,8 @@ internal static class AdminApiExtensions
             .GetSection(SsoOptions.SectionName)[nameof(SsoOptions.AdminPolicy)];
         if (string.IsNullOrWhiteSpace(policy))
         {
+            // Switched off: the gateway's admin paths answer 404 rather than reach a backend.
+            endpoints.Map(pathPrefix + "/admin/{**rest}", () => Results.NotFound()).AllowAnonymous();
             return endpoints;
         }
         var admin = endpoints.MapGroup(pathPrefix + "/admin").RequireAuthorization(policy);

@@ -54,7 +54,7 @@ public sealed class SsoOptions
 
     /// <summary>
     /// The <see cref="Policies"/> entry whose users may use the admin API (<c>{PathPrefix}/admin/…</c>).
-    /// Default none: the admin API is not mapped.
+    /// Default none: the admin API is off (its paths answer 404).
     /// </summary>
     public string? AdminPolicy { get; set; }
 
