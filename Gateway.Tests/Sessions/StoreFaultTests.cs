@@ -70,6 +70,41 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task SignOutWhileRedisFrozen_Answers503AndKeepsTheCookie_SignOutAfterThawEndsTheSession()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Settings(redis.ConnectionString));
+        using var alice = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        var cookie = alice.SessionCookie()!.Value;
+
+        redis.Freeze();
+        try
+        {
+            using var signOut = await alice.SignOutAsync(GatewayHost.App1);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
+            Assert.Equal(cookie, alice.SessionCookie()?.Value);
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await alice.GetAsync(GatewayHost.App1, "/api/items");
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(15), "alice's session is usable again after the thaw");
+        using (var signOut = await alice.SignOutAsync(GatewayHost.App1))
+        {
+            Assert.Equal(HttpStatusCode.Found, signOut.StatusCode);
+        }
+        using var replay = gateway.CreateClient();
+        replay.Cookies.Add(new Uri(gateway.Url(GatewayHost.App1)), new Cookie("sso_session", cookie));
+        using var replayed = await replay.GetAsync(GatewayHost.App1, "/api/items");
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+    }
+
+    [Fact]
     public async Task RedisRestartedEmpty_OldCookiesAreSignedOut_NewSignInsWorkOnEveryInstance()
     {
         var settings = Settings(redis.ConnectionString);

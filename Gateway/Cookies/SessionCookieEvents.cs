@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Identity;
+using Gateway.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,13 @@ internal sealed partial class SessionCookieEvents(
         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         Log.SessionRevoked(logger, name ?? "-", ClientAddress.Of(context.HttpContext));
     }
+
+    // The handler deletes the session only when it could read it; when the store did not answer, deleting just the
+    // cookie would tell the person they are signed out while the session lives on. Fail instead (503, cookie kept).
+    public override Task SigningOut(CookieSigningOutContext context) =>
+        SessionStoreFailure.IsMarkedOn(context.HttpContext)
+            ? throw new SessionStoreUnavailableException("The session cannot be ended: the session store did not answer.")
+            : Task.CompletedTask;
 
     public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
     {
