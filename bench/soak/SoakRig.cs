@@ -42,6 +42,7 @@ internal sealed class SoakRig : IAsyncDisposable
             {
                 ["Serilog:MinimumLevel:Default"] = "Fatal",
                 ["Serilog:MinimumLevel:Override:Microsoft"] = "Fatal",
+                ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Fatal",
                 ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Fatal",
                 ["Serilog:MinimumLevel:Override:Gateway"] = "Fatal",
                 ["Sso:CookieDomain"] = ".sso.localhost",
