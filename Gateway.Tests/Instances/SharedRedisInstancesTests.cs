@@ -76,9 +76,16 @@ public sealed class SharedRedisInstancesTests(RedisServerFixture redis)
         var now = DateTimeOffset.UtcNow;
         var newKey = keys.CreateNewKey(activationDate: now, expirationDate: now.AddDays(90));
 
-        using var after = gateways.A.CreateClient();
-        (await after.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
-        Assert.Equal(newKey.KeyId, ProtectingKeyId(after.SessionCookie()!.Value));
+        // Data Protection may serve its cached ring while it re-reads the new one in the background.
+        GatewayClient after = null!;
+        await Poll.UntilAsync(async () =>
+        {
+            after?.Dispose();
+            after = gateways.A.CreateClient();
+            (await after.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
+            return ProtectingKeyId(after.SessionCookie()!.Value) == newKey.KeyId;
+        }, TimeSpan.FromSeconds(10), "instance A protects new cookies with the new key");
+        using var _ = after;
         Assert.NotEqual(newKey.KeyId, ProtectingKeyId(before.SessionCookie()!.Value));
 
         foreach (var gateway in new[] { gateways.A, gateways.B })

@@ -105,7 +105,7 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task RedisRestartedEmpty_OldCookiesAreSignedOut_NewSignInsWorkOnEveryInstance()
+    public async Task RedisRestartedEmpty_OldCookiesAreSignedOut_NewSignInsWorkOnEveryInstance_OldAndNew()
     {
         var settings = Settings(redis.ConnectionString);
         await using var a = await GatewayHost.StartAsync(settings);
@@ -136,6 +136,16 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
         using var bobOnB = b.CreateClient();
         bobOnB.Cookies.Add(bob.Cookies.GetAllCookies());
         Assert.Equal("bob", (await bobOnB.GetEchoAsync(GatewayHost.App2, "/")).Header("X-Forwarded-User"));
+
+        // The key ring vanished with Redis's data; the running instances put their keys back, so an instance
+        // started afterwards reads the same ring and accepts their cookies.
+        var ringKey = settings["Sso:RedisKeyPrefix"] + "dataprotection-keys";
+        await Poll.UntilAsync(async () => (await redis.CommandAsync("LLEN", ringKey)).StartsWith(":1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "the running instances restored the key ring");
+        await using var c = await GatewayHost.StartAsync(settings);
+        using var bobOnC = c.CreateClient();
+        bobOnC.Cookies.Add(bob.Cookies.GetAllCookies());
+        Assert.Equal("bob", (await bobOnC.GetEchoAsync(GatewayHost.App1, "/")).Header("X-Forwarded-User"));
     }
 
     [Fact]

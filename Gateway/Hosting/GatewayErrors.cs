@@ -25,7 +25,7 @@ internal static partial class GatewayErrors
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is SessionStoreUnavailableException or StackExchange.Redis.RedisException)
+            if (e is SessionStoreUnavailableException or StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException)
             {
                 return true;
             }

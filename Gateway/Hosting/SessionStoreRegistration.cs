@@ -2,7 +2,6 @@ using Gateway.Configuration;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
@@ -37,8 +36,10 @@ internal static class SessionStoreRegistration
         services.AddSingleton<ISessionStore, RedisSessionStore>();
         var keyRing = new RedisKey(sso.RedisKeyPrefix + "dataprotection-keys");
         services.AddHttpContextAccessor();
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, IHttpContextAccessor>((keys, redis, requests) =>
-            keys.XmlRepository = new StoreAwareXmlRepository(new RedisXmlRepository(() => redis.GetDatabase(), keyRing), requests));
+        services.AddSingleton(sp => new RedisKeyRing(
+            sp.GetRequiredService<IConnectionMultiplexer>(), keyRing, sp.GetRequiredService<IHttpContextAccessor>(), sso.StoreTimeout));
+        services.AddOptions<KeyManagementOptions>().Configure<RedisKeyRing>((keys, ring) => keys.XmlRepository = ring);
+        services.AddHostedService<KeyRingKeeper>();
         return services;
     }
 
