@@ -43,11 +43,14 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
 
         await Store.CreateAsync(key, NewRecord(), default);
 
+        // The session, its handle index entry and the user's index (admin API): nothing holds the id itself.
         var keys = await redis.KeysAsync(_prefix + "*");
-        Assert.Equal([RedisKey(key)], keys);
-        Assert.StartsWith(_prefix, keys[0], StringComparison.Ordinal);
-        Assert.DoesNotContain(sessionId, keys[0]);
-        Assert.DoesNotContain(sessionId, await redis.CommandAsync("GET", keys[0]));
+        Assert.Equal(new[] { RedisKey(key), _prefix + "h:" + key.Handle, _prefix + "u:alice" }.Order(), keys.Order());
+        Assert.All(keys, k => Assert.StartsWith(_prefix, k, StringComparison.Ordinal));
+        Assert.All(keys, k => Assert.DoesNotContain(sessionId, k));
+        Assert.DoesNotContain(sessionId, await redis.CommandAsync("GET", RedisKey(key)));
+        Assert.DoesNotContain(sessionId, await redis.CommandAsync("GET", _prefix + "h:" + key.Handle));
+        Assert.DoesNotContain(sessionId, await redis.CommandAsync("ZRANGE", _prefix + "u:alice", "0", "-1"));
     }
 
     [Fact]
