@@ -1,0 +1,104 @@
+using Gateway.Sessions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Sessions;
+
+public sealed class SessionCacheTests
+{
+    private static readonly TimeSpan Trust = TimeSpan.FromSeconds(1);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    private SessionRecord Record(string user = "alice", TimeSpan? lifetime = null)
+    {
+        var now = _time.GetUtcNow();
+        return new SessionRecord
+        {
+            User = user,
+            CreatedAt = now,
+            LastSeenAt = now,
+            AbsoluteExpiresAt = now + TimeSpan.FromHours(12),
+            ExpiresAt = now + (lifetime ?? TimeSpan.FromHours(1)),
+        };
+    }
+
+    private static SessionKey NewKey() => SessionKey.FromSessionId(SessionId.New());
+
+    [Fact]
+    public void Entry_IsServedWithinTrustWindow_AndNotAfter()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        cache.Set(key, Record());
+
+        _time.Advance(Trust - TimeSpan.FromMilliseconds(1));
+        Assert.True(cache.TryGet(key, out var record));
+        Assert.Equal("alice", record.User);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(cache.TryGet(key, out _));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void ExpiredSession_IsNeverServed_EvenWithinTrustWindow()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        cache.Set(key, Record(lifetime: TimeSpan.FromMilliseconds(500)));
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        Assert.False(cache.TryGet(key, out _));
+    }
+
+    [Fact]
+    public void RemovedEntry_IsGoneAtOnce()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        cache.Set(key, Record());
+
+        cache.Remove(key);
+
+        Assert.False(cache.TryGet(key, out _));
+    }
+
+    [Fact]
+    public void FullCache_StaysBounded()
+    {
+        var cache = new SessionCache(_time, 50, Trust);
+        var keys = Enumerable.Range(0, 500).Select(_ => NewKey()).ToList();
+        foreach (var key in keys)
+        {
+            cache.Set(key, Record());
+        }
+
+        Assert.InRange(cache.Count, 1, 50);
+        Assert.True(cache.TryGet(keys[^1], out _), "the newest entry is kept");
+    }
+
+    [Fact]
+    public void FullCache_EvictsStaleEntriesFirst()
+    {
+        var cache = new SessionCache(_time, 10, Trust);
+        var stale = Enumerable.Range(0, 10).Select(_ => NewKey()).ToList();
+        stale.ForEach(k => cache.Set(k, Record()));
+        _time.Advance(Trust);
+        var fresh = Enumerable.Range(0, 5).Select(_ => NewKey()).ToList();
+        fresh.ForEach(k => cache.Set(k, Record()));
+
+        Assert.All(fresh, k => Assert.True(cache.TryGet(k, out _)));
+        Assert.Equal(5, cache.Count);
+    }
+
+    [Fact]
+    public void ZeroTrustWindow_DisablesCaching()
+    {
+        var cache = new SessionCache(_time, 10, TimeSpan.Zero);
+        var key = NewKey();
+        cache.Set(key, Record());
+
+        Assert.False(cache.Enabled);
+        Assert.False(cache.TryGet(key, out _));
+    }
+}
