@@ -16,6 +16,18 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
     // Not a benchmark: only proves that a request does not hang on a store that does not answer.
     private static readonly TimeSpan Bound = StoreTimeout + TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// A session checked less than <c>Sso:SessionCacheDuration</c> (1 s) ago is still vouched for by the instance's
+    /// cache; once that window has passed, the store must answer, so with Redis frozen the answer is 503.
+    /// </summary>
+    private static Task UntilCacheStopsVouchingAsync(GatewayClient client) =>
+        Poll.UntilAsync(async () =>
+        {
+            using var response = await client.GetAsync(GatewayHost.App1, "/api/items");
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"got {(int)response.StatusCode}");
+            return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+        }, TimeSpan.FromSeconds(1) + Bound, "the cached session is no longer trusted without the store");
+
     private static Dictionary<string, string?> Settings(string connectionString) => new()
     {
         ["Sso:Redis"] = connectionString,
@@ -34,6 +46,7 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
         redis.Freeze();
         try
         {
+            await UntilCacheStopsVouchingAsync(alice);
             await AssertStatusWithinBound(alice.GetAsync(GatewayHost.App1, "/api/items"), HttpStatusCode.ServiceUnavailable);
             await AssertStatusWithinBound(alice.GetAsync(GatewayHost.App2, "/page", asBrowser: true), HttpStatusCode.ServiceUnavailable);
             await AssertStatusWithinBound(alice.GetAsync(GatewayHost.App1, "/_sso/userinfo"), HttpStatusCode.ServiceUnavailable);
@@ -80,6 +93,7 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
         redis.Freeze();
         try
         {
+            await UntilCacheStopsVouchingAsync(alice);
             using var signOut = await alice.SignOutAsync(GatewayHost.App1);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
             Assert.Equal(cookie, alice.SessionCookie()?.Value);

@@ -43,6 +43,16 @@ public sealed class SsoOptions
     /// <summary>How long a store call may take before the request fails closed with 503. Default two seconds.</summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long an instance may trust a session it read from Redis without asking again. Sign-outs and revocations
+    /// reach every instance at once by pub/sub; this bounds staleness if such a message is lost, and how long an
+    /// outage can go unnoticed for a session just checked. Default one second; <c>00:00:00</c> turns the cache off.
+    /// </summary>
+    public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most sessions one instance keeps in its local cache. Default 100 000.</summary>
+    public int SessionCacheSize { get; set; } = 100_000;
+
     /// <summary>Data Protection key folder when <see cref="Redis"/> is absent (else keys live in Redis).</summary>
     public string? KeysDirectory { get; set; }
 

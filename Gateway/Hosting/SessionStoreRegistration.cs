@@ -33,7 +33,22 @@ internal static class SessionStoreRegistration
 
         var redisOptions = RedisConfiguration(sso);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
-        services.AddSingleton<ISessionStore, RedisSessionStore>();
+        services.AddSingleton<RedisSessionStore>();
+        if (sso.SessionCacheDuration > TimeSpan.Zero)
+        {
+            services.AddSingleton(sp => new SessionCache(
+                sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.SessionCacheDuration));
+            services.AddSingleton<RedisSessionInvalidation>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisSessionInvalidation>());
+            services.AddSingleton<ISessionStore>(sp => new CachingSessionStore(
+                sp.GetRequiredService<RedisSessionStore>(),
+                sp.GetRequiredService<SessionCache>(),
+                sp.GetRequiredService<RedisSessionInvalidation>()));
+        }
+        else
+        {
+            services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<RedisSessionStore>());
+        }
         var keyRing = new RedisKey(sso.RedisKeyPrefix + "dataprotection-keys");
         services.AddHttpContextAccessor();
         services.AddSingleton(sp => new RedisKeyRing(

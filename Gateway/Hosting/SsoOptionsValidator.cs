@@ -71,6 +71,14 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         {
             errors.Add("Sso:StoreTimeout: must be positive (e.g. 00:00:02).");
         }
+        if (options.SessionCacheDuration < TimeSpan.Zero || (options.IdleTimeout > TimeSpan.Zero && options.SessionCacheDuration > options.IdleTimeout))
+        {
+            errors.Add("Sso:SessionCacheDuration: must be between 00:00:00 (no cache) and Sso:IdleTimeout (e.g. 00:00:01).");
+        }
+        if (options.SessionCacheSize < 1)
+        {
+            errors.Add("Sso:SessionCacheSize: must be at least 1.");
+        }
         if (options.Lockout.MaxFailures < 1)
         {
             errors.Add("Sso:Lockout:MaxFailures: must be at least 1.");

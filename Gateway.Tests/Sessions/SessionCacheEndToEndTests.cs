@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Gateway.Tests.Instances;
+using Gateway.Tests.TestInfrastructure;
+
+namespace Gateway.Tests.Sessions;
+
+/// <summary>
+/// The per-instance session cache in front of Redis: it keeps Redis off the hot path, yet a sign-out or an
+/// operator's revocation on any instance is refused by every other instance at once (pub/sub), not only when the
+/// cache's trust window ends. The window is set to a minute here so only the invalidation message can explain a refusal.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed partial class SessionCacheEndToEndTests(RedisServerFixture redis)
+{
+    private static readonly Dictionary<string, string?> LongTrust = new()
+    {
+        ["Sso:SessionCacheDuration"] = "00:01:00",
+        ["Sso:AdminPolicy"] = "admins",
+    };
+
+    [Fact]
+    public async Task SignOutOnA_CookieCachedOnB_IsRefusedByBAtOnce()
+    {
+        await using var instances = await TwoInstances.StartAsync(redis, LongTrust);
+        using var alice = instances.A.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        using var aliceOnB = TwoInstances.SameBrowser(instances.B, alice);
+        Assert.Equal("alice", (await aliceOnB.GetEchoAsync(GatewayHost.App2, "/cached-on-b")).Header("X-Forwarded-User"));
+
+        using (var signOut = await alice.SignOutAsync(GatewayHost.App1))
+        {
+            Assert.Equal(HttpStatusCode.Found, signOut.StatusCode);
+        }
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await aliceOnB.GetAsync(GatewayHost.App2, "/after-sign-out");
+            return response.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(1), "instance B refuses the signed-out cookie");
+    }
+
+    [Fact]
+    public async Task AdminRevokesUserOnA_SessionCachedOnB_IsRefusedByBAtOnce()
+    {
+        await using var instances = await TwoInstances.StartAsync(redis, LongTrust);
+        using var bob = instances.B.CreateClient();
+        (await bob.SignInAsync(GatewayHost.App2, TestUsers.Bob)).Dispose();
+        Assert.Equal("bob", (await bob.GetEchoAsync(GatewayHost.App2, "/cached-on-b")).Header("X-Forwarded-User"));
+        using var admin = instances.A.CreateClient();
+        (await admin.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+
+        var request = new HttpRequestMessage(HttpMethod.Delete, instances.A.Url(GatewayHost.App1, "/_sso/admin/users/bob/sessions"));
+        request.Headers.Accept.ParseAdd("application/json");
+        using (var revoke = await admin.Http.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await bob.GetAsync(GatewayHost.App2, "/after-revocation");
+            return response.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(1), "instance B refuses the revoked session");
+    }
+
+    [Fact]
+    public async Task ManyRequestsOfOneSession_ReadRedisOnlyOncePerTrustWindow()
+    {
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(GatewayHost.RedisSettings(redis)) { ["Sso:SessionCacheDuration"] = "00:01:00" });
+        using var alice = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        var before = await RedisGetCallsAsync();
+
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await alice.GetAsync(GatewayHost.App1, $"/api/items/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Other tests may share this Redis; a handful of reads is the most this gateway itself can account for.
+        Assert.InRange(await RedisGetCallsAsync() - before, 0, 5);
+    }
+
+    [Fact]
+    public async Task CacheOff_EveryRequestAsksRedis()
+    {
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(GatewayHost.RedisSettings(redis)) { ["Sso:SessionCacheDuration"] = "00:00:00" });
+        using var alice = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        var before = await RedisGetCallsAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await alice.GetAsync(GatewayHost.App1, $"/api/items/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(await RedisGetCallsAsync() - before >= 20);
+    }
+
+    private async Task<long> RedisGetCallsAsync()
+    {
+        var stats = await redis.CommandAsync("INFO", "commandstats");
+        var match = GetCalls().Match(stats);
+        return match.Success ? long.Parse(match.Groups[1].Value) : 0;
+    }
+
+    [GeneratedRegex(@"cmdstat_get:calls=(\d+)")]
+    private static partial Regex GetCalls();
+}

@@ -1,0 +1,81 @@
+namespace Gateway.Sessions;
+
+/// <summary>
+/// Keeps the shared store off the hot path: a session read from the store is served from this instance's
+/// <see cref="SessionCache"/> for the trust window. Every deletion removes the entry here and tells every other
+/// instance (<see cref="ISessionInvalidation"/>) to drop it too, so a sign-out or revocation is refused everywhere
+/// at once. Writes go straight through.
+/// </summary>
+internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cache, ISessionInvalidation invalidation)
+    : ISessionStore
+{
+    public async Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    {
+        await inner.CreateAsync(key, record, cancellationToken);
+        cache.Set(key, record);
+    }
+
+    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(key, out var cached))
+        {
+            return cached;
+        }
+        var record = await inner.GetAsync(key, cancellationToken);
+        if (record is not null)
+        {
+            cache.Set(key, record);
+        }
+        return record;
+    }
+
+    // A touch of a session deleted meanwhile does nothing in the store; dropping the entry (rather than caching
+    // the touched record) means the next request asks the store and cannot revive it here.
+    public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    {
+        await inner.TouchAsync(key, record, cancellationToken);
+        cache.Remove(key);
+    }
+
+    public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken)
+    {
+        cache.Remove(key);
+        await inner.DeleteAsync(key, cancellationToken);
+        await invalidation.PublishAsync([key], cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) =>
+        inner.ListByUserAsync(user, cancellationToken);
+
+    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var ended = await inner.DeleteByUserAsync(user, cancellationToken);
+        await Forget(ended.Select(s => s.Key).ToArray(), cancellationToken);
+        return ended;
+    }
+
+    public async Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
+    {
+        var ended = await inner.DeleteByHandleAsync(handle, cancellationToken);
+        if (ended is not null)
+        {
+            await Forget([ended.Key], cancellationToken);
+        }
+        return ended;
+    }
+
+    public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => inner.IsAvailableAsync(cancellationToken);
+
+    private async Task Forget(SessionKey[] keys, CancellationToken cancellationToken)
+    {
+        if (keys.Length == 0)
+        {
+            return;
+        }
+        foreach (var key in keys)
+        {
+            cache.Remove(key);
+        }
+        await invalidation.PublishAsync(keys, cancellationToken);
+    }
+}
