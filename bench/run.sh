@@ -4,9 +4,12 @@
 #
 #   bash bench/run.sh           the full run: 3 rounds x 5 s per configuration, 100 000 sessions (about 4 minutes)
 #   bash bench/run.sh --quick   1-second runs, one round, 2 000 sessions: checks that the harness works
+#   bash bench/run.sh --hold    starts everything, signs in, writes the addresses, pids and cookie to
+#                               $BENCH_HOLD_FILE (default /tmp/ssogateway-bench.env), and waits (Ctrl-C, or at
+#                               most BENCH_HOLD_SECONDS, default 600) so that you can profile by hand
 #
 # Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration),
-# BENCH_CONNECTIONS (saturation), BENCH_THREADS, BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass),
+# BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS, BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass),
 # BENCH_SUT_CPU / BENCH_LOAD_CPU (cores), BENCH_GATEWAY_ARGS (extra gateway arguments, for experiments),
 # BENCH_OUT (markdown copy of the results, default bench/last-run.md), BENCH_KEEP_TMP=1 (keep the logs).
 #
@@ -28,9 +31,12 @@ sut_cpu=${BENCH_SUT_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 out=${BENCH_OUT:-$root/bench/last-run.md}
 read -r -a extra_gateway_args <<<"${BENCH_GATEWAY_ARGS:-}"
-if [[ ${1:-} == --quick ]]; then
-  duration=1 rounds=1 warmup=1 sessions=2000 memory_seconds=3
-fi
+mode=${1:-full}
+case $mode in
+  full | --hold) ;;
+  --quick) duration=1 rounds=1 warmup=1 sessions=2000 memory_seconds=3 ;;
+  *) echo "usage: bash bench/run.sh [--quick | --hold]" >&2; exit 2 ;;
+esac
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -104,6 +110,9 @@ wait_http() {
 }
 
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+# CPU time the process has used so far, in clock ticks (user + system)
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+clock_ticks=$(getconf CLK_TCK)
 hwm_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 # ---------------------------------------------------------------- build
@@ -232,6 +241,22 @@ done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$gw/bench") == 401 ]] || die "the authenticated route let a request without a cookie through"
 log "nginx :$nginx_port, redis :$redis_port, baseline :$baseline_port, gateway :$gateway_port; signed in"
 
+if [[ $mode == --hold ]]; then
+  hold_file=${BENCH_HOLD_FILE:-/tmp/ssogateway-bench.env}
+  {
+    printf 'BASELINE_URL=%q\nANONYMOUS_URL=%q\nAUTHENTICATED_URL=%q\nCOOKIE=%q\n' \
+      "${url[baseline]}" "${url[anonymous]}" "${url[authenticated]}" "$cookie"
+    printf 'GATEWAY_PID=%s\nBASELINE_PID=%s\nREDIS_PORT=%s\nSUT_CPU=%s\nLOAD_CPU=%s\n' \
+      "${pid[gateway]}" "${pid[baseline]}" "$redis_port" "$sut_cpu" "$load_cpu"
+  } >"$hold_file"
+  log "holding for at most ${BENCH_HOLD_SECONDS:-600} s (Ctrl-C stops everything); see $hold_file"
+  sleep "${BENCH_HOLD_SECONDS:-600}" &
+  pid[hold]=$!
+  wait "${pid[hold]}" || true
+  rm -f "$hold_file"
+  exit 0
+fi
+
 # run_wrk CONFIG CONNECTIONS SECONDS: one bounded wrk run; sets w_requests w_duration_us w_p50 w_p99 (us) w_errors
 run_wrk() {
   local config=$1 conns=$2 seconds=$3 t=$threads line
@@ -267,33 +292,40 @@ log "warming up ${warmup} s per configuration"
 for config in "${configs[@]}"; do run_wrk "$config" "$connections" "$warmup" >/dev/null; done
 run_wrk anonymous "$connections" 2
 saturation=${w_rps%.*}
-moderate=1
-for c in 1 2 4 8 16; do
-  run_wrk anonymous "$c" 1
-  moderate=$c
-  awk -v r="$w_rps" -v s="$saturation" 'BEGIN { exit !(r >= s / 2) }' && break
-done
+moderate=${BENCH_MODERATE_CONNECTIONS:-}
+if [[ -z $moderate ]]; then
+  # closed-loop load, so the level is set by connections: the count whose throughput is nearest half of saturation
+  best=""
+  for c in 1 2 4 8 16; do
+    run_wrk anonymous "$c" 2
+    distance=$(awk -v r="$w_rps" -v s="$saturation" 'BEGIN { d = r - s / 2; print (d < 0 ? -d : d) }')
+    if [[ -z $best ]] || awk -v d="$distance" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$distance moderate=$c; fi
+    awk -v r="$w_rps" -v s="$saturation" 'BEGIN { exit !(r >= s / 2) }' && break
+  done
+fi
 log "anonymous route saturates near $saturation req/s at $connections connections; moderate load: $moderate connection(s)"
 
 # ---------------------------------------------------------------- interleaved rounds
-declare -A rps=() p50=() p99=() errors=() requests=() calls=() rss=()
+declare -A rps=() p50=() p99=() errors=() requests=() calls=() rss=() ticks=()
 for load in saturation moderate; do for config in "${configs[@]}"; do
-  requests[$load.$config]=0 errors[$load.$config]=0 calls[$load.$config]=""
+  requests[$load.$config]=0 errors[$load.$config]=0 calls[$load.$config]="" ticks[$load.$config]=0
 done; done
 for round in $(seq "$rounds"); do
   for load in saturation moderate; do
     conns=$connections
     [[ $load == moderate ]] && conns=$moderate
     for config in "${configs[@]}"; do
-      before=$(redis_calls)
+      sut=${pid[${process[$config]}]}
+      before=$(redis_calls) ticks_before=$(cpu_ticks "$sut")
       run_wrk "$config" "$conns" "$duration"
-      after=$(redis_calls)
+      after=$(redis_calls) ticks_after=$(cpu_ticks "$sut")
       key=$load.$config
+      ticks[$key]=$((ticks[$key] + ticks_after - ticks_before))
       rps[$key]+=" $w_rps" p50[$key]+=" $w_p50" p99[$key]+=" $w_p99"
       requests[$key]=$((requests[$key] + w_requests))
       errors[$key]=$((errors[$key] + w_errors))
       calls[$key]+=" $(calls_delta "$before" "$after" | cut -d' ' -f1)"
-      rss[$config]=$(rss_mb "${pid[${process[$config]}]}")
+      rss[$config]=$(rss_mb "$sut")
       log "round $round, $load, ${label[$config]}: $w_rps req/s, p99 $w_p99 us, $w_errors errors"
     done
   done
@@ -339,10 +371,10 @@ sum() { tr ' ' '\n' | awk '{ s += $1 } END { print s + 0 }'; }
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
   echo "$(dotnet --version) SDK, $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), nginx $("$nginx_bin" -v 2>&1 | cut -d/ -f2), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')."
   echo "System under test on core $sut_cpu; wrk, nginx and redis on core $load_cpu. $rounds rounds x $duration s per configuration, interleaved, after a ${warmup} s warm-up each."
-  echo "Saturation: wrk -t$threads -c$connections. Moderate: wrk -c$moderate (the fewest connections, of 1/2/4/8/16, at which the anonymous route reached half of its saturation throughput, $saturation req/s, in a calibration run)."
+  echo "Saturation: wrk -t$threads -c$connections. Moderate: wrk -c$moderate (of 1/2/4/8/16 connections, the one whose throughput on the anonymous route came nearest half of its saturation throughput, $saturation req/s, in 2-second calibration runs; BENCH_MODERATE_CONNECTIONS fixes it)."
   echo
-  echo "| configuration | load | req/s (median) | p50 ms | p99 ms | vs baseline | vs anonymous | Redis cmds/req | errors | RSS MB |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| configuration | load | req/s (median) | p50 ms | p99 ms | vs baseline | vs anonymous | CPU µs/req | Redis cmds/req | errors | RSS MB |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for load in saturation moderate; do
     for config in "${configs[@]}"; do
       key=$load.$config
@@ -359,9 +391,10 @@ sum() { tr ' ' '\n' | awk '{ s += $1 } END { print s + 0 }'; }
       [[ $load == moderate ]] && conns=$moderate
       load_text="$load (c=$conns)"
       [[ $load == moderate ]] && load_text="moderate (c=$conns, $(ratio "$r" "$(median <<<"${rps[saturation.$config]}")") of sat.)"
-      printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$config]}" "$load_text" "$r" \
+      cpu=$(awk -v t="${ticks[$key]}" -v hz="$clock_ticks" -v r="${requests[$key]}" 'BEGIN { if (r > 0) printf "%.0f", t / hz * 1e6 / r; else print "-" }')
+      printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$config]}" "$load_text" "$r" \
         "$(us_to_ms "$(median <<<"${p50[$key]}")")" "$(us_to_ms "$(median <<<"${p99[$key]}")")" \
-        "$vs_base" "$vs_anon" "$cmds" "${errors[$key]}" "${rss[$config]}"
+        "$vs_base" "$vs_anon" "$cpu" "$cmds" "${errors[$key]}" "${rss[$config]}"
     done
   done
   echo
