@@ -74,6 +74,7 @@ stop_all() {
 on_exit() {
   local status=$?
   stop_all
+  [[ -n ${hold_file:-} ]] && rm -f "$hold_file"
   if ((status != 0)); then
     for f in "$tmp"/*.log; do [[ -f $f ]] && { log "last lines of $(basename "$f"):"; tail -n 15 "$f" >&2; }; done
   fi
@@ -205,7 +206,9 @@ wait_http gateway "http://127.0.0.1:$gateway_port/_sso/healthz"
 
 # ---------------------------------------------------------------- sign in once (antiforgery form, then POST)
 gw=http://127.0.0.1:$gateway_port
-curl -fsS -c "$tmp/jar" -b "$tmp/jar" "$gw/_sso/login?returnUrl=/" -o "$tmp/login.html"
+# a browser's User-Agent, because the session record keeps it (and so its MEMORY USAGE is a browser session's)
+browser_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+curl -fsS -A "$browser_agent" -c "$tmp/jar" -b "$tmp/jar" "$gw/_sso/login?returnUrl=/" -o "$tmp/login.html"
 # post back every hidden field of the form (the antiforgery token, returnUrl), whatever their names
 hidden=()
 while IFS=$'\t' read -r name value; do
@@ -213,7 +216,7 @@ while IFS=$'\t' read -r name value; do
 done < <(grep -o '<input type="hidden" name="[^"]*" value="[^"]*"' "$tmp/login.html" \
   | sed 's/.*name="\([^"]*\)" value="\([^"]*\)"/\1\t\2/')
 ((${#hidden[@]} >= 2)) || die "no antiforgery token in the sign-in form"
-curl -sS -o /dev/null -D "$tmp/signin.headers" -c "$tmp/jar" -b "$tmp/jar" \
+curl -sS -A "$browser_agent" -o /dev/null -D "$tmp/signin.headers" -c "$tmp/jar" -b "$tmp/jar" \
   --data-urlencode "username=bench" --data-urlencode "password=$password" "${hidden[@]}" "$gw/_sso/login"
 cookie=$(tr -d '\r' <"$tmp/signin.headers" | sed -n 's/^[Ss]et-[Cc]ookie: \(sso_session=[^;]*\).*/\1/p' | head -n 1)
 [[ -n $cookie ]] || die "sign-in set no session cookie: $(head -n 1 "$tmp/signin.headers")"
@@ -253,7 +256,6 @@ if [[ $mode == --hold ]]; then
   sleep "${BENCH_HOLD_SECONDS:-600}" &
   pid[hold]=$!
   wait "${pid[hold]}" || true
-  rm -f "$hold_file"
   exit 0
 fi
 
@@ -344,7 +346,7 @@ session_json=$(rcli strlen "$session_key")
 rss_before_sessions=$(rss_mb "${pid[gateway]}")
 redis_before=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
 log "creating $sessions sessions through the gateway's sign-in path (SessionSeeder)"
-(cd "$seeder_dir" && timeout 300 taskset -c "$load_cpu" dotnet SessionSeeder.dll "$sessions" "$tmp/cookies.txt" bench \
+(cd "$seeder_dir" && timeout 300 taskset -c "$load_cpu" dotnet SessionSeeder.dll "$sessions" "$tmp/cookies.txt" bench "$browser_agent" \
   "${gateway_args[@]}" --Serilog:MinimumLevel:Default Warning) >"$tmp/seeder.log" 2>&1 || die "SessionSeeder failed"
 redis_after=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
 auth_rps=$(median <<<"${rps[saturation.authenticated]}")

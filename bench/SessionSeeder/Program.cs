@@ -4,8 +4,9 @@
 // ITicketStore into its store (Redis) and the cookie is protected with the shared Data Protection key ring; the
 // running gateway accepts these cookies like any other. Prints nothing but a summary; writes one cookie value a line.
 //
-// usage: SessionSeeder <count> <cookies-file> <username> [gateway arguments...]
+// usage: SessionSeeder <count> <cookies-file> <username> <user-agent> [gateway arguments...]
 using System.Diagnostics;
+using System.Net;
 using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Identity;
@@ -14,14 +15,14 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-if (args.Length < 3 || !int.TryParse(args[0], out var count) || count <= 0)
+if (args.Length < 4 || !int.TryParse(args[0], out var count) || count <= 0)
 {
-    Console.Error.WriteLine("usage: SessionSeeder <count> <cookies-file> <username> [gateway arguments...]");
+    Console.Error.WriteLine("usage: SessionSeeder <count> <cookies-file> <username> <user-agent> [gateway arguments...]");
     return 2;
 }
-var (cookiesFile, username) = (args[1], args[2]);
+var (cookiesFile, username, userAgent) = (args[1], args[2], args[3]);
 
-var builder = WebApplication.CreateBuilder(args[3..]);
+var builder = WebApplication.CreateBuilder(args[4..]);
 builder.AddSsoGateway();
 await using var app = builder.Build();
 
@@ -46,7 +47,10 @@ return 0;
 async Task<string> SignInAsync()
 {
     await using var scope = app.Services.CreateAsyncScope();
+    // what a browser's sign-in request brings that the session record keeps: its address and User-Agent
     var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+    context.Connection.RemoteIpAddress = IPAddress.Loopback;
+    context.Request.Headers.UserAgent = userAgent;
     await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, UserPrincipal.Create(user));
     var cookie = SetCookieHeaderValue.ParseList(context.Response.Headers.SetCookie.ToArray()!)
         .FirstOrDefault(c => c.Name.Equals(cookieName, StringComparison.Ordinal));
