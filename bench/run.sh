@@ -281,6 +281,8 @@ parse_bench() {
 redis_calls() {
   rcli info commandstats | tr -d '\r' | awk -F'[:=,]' '/^cmdstat_/ { sub("cmdstat_", "", $1); if ($1 != "info") print $1, $3 }'
 }
+# write commands of a calls_delta line (anything that can change a session key)
+writes_of() { tr ' ' '\n' | awk -F= '$1 ~ /^(set|setex|psetex|getex|expire|pexpire|expireat|pexpireat|del|unlink|hset|hmset|eval|evalsha|fcall)$/ { s += $2 } END { print s + 0 }'; }
 # calls_delta BEFORE AFTER: "total name=n name=n ..." of the commands run between two snapshots
 calls_delta() {
   awk 'NR == FNR { before[$1] = $2; next } { d = $2 - before[$1]; if (d > 0) { total += d; list = list " " $1 "=" d } }
@@ -309,6 +311,7 @@ log "anonymous route saturates near $saturation req/s at $connections connection
 
 # ---------------------------------------------------------------- interleaved rounds
 declare -A rps=() p50=() p99=() errors=() requests=() calls=() rss=() ticks=()
+auth_writes=0 auth_seconds=0
 for load in saturation moderate; do for config in "${configs[@]}"; do
   requests[$load.$config]=0 errors[$load.$config]=0 calls[$load.$config]="" ticks[$load.$config]=0
 done; done
@@ -326,7 +329,11 @@ for round in $(seq "$rounds"); do
       rps[$key]+=" $w_rps" p50[$key]+=" $w_p50" p99[$key]+=" $w_p99"
       requests[$key]=$((requests[$key] + w_requests))
       errors[$key]=$((errors[$key] + w_errors))
-      calls[$key]+=" $(calls_delta "$before" "$after" | cut -d' ' -f1)"
+      delta=$(calls_delta "$before" "$after")
+      calls[$key]+=" ${delta%% *}"
+      if [[ $config == authenticated ]]; then
+        auth_writes=$((auth_writes + $(writes_of <<<"$delta"))) auth_seconds=$((auth_seconds + duration))
+      fi
       rss[$config]=$(rss_mb "$sut")
       log "round $round, $load, ${label[$config]}: $w_rps req/s, p99 $w_p99 us, $w_errors errors"
     done
@@ -404,6 +411,7 @@ sum() { tr ' ' '\n' | awk '{ s += $1 } END { print s + 0 }'; }
     'BEGIN { printf "%.3f", (a - b) / 1000 }')
   echo "- p99 the session check adds at moderate load (authenticated minus anonymous, medians): $added ms"
   echo "- Redis commands of one more ${mix_requests}-request authenticated run: $mix"
+  echo "- Writes to Redis during the $auth_seconds s of authenticated runs (one session, sliding refresh): $auth_writes"
   echo "- One session record: MEMORY USAGE $session_bytes bytes (JSON value $session_json bytes)"
   echo
   echo "Memory with many live sessions ($sessions created through the gateway's sign-in path by bench/SessionSeeder, then"
