@@ -9,7 +9,8 @@
 #                               most BENCH_HOLD_SECONDS, default 600) so that you can profile by hand
 #
 # Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration),
-# BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS, BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass),
+# BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS,
+# BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass),
 # BENCH_SUT_CPU / BENCH_LOAD_CPU (cores), BENCH_GATEWAY_ARGS (extra gateway arguments, for experiments),
 # BENCH_OUT (markdown copy of the results, default bench/last-run.md), BENCH_KEEP_TMP=1 (keep the logs).
 #
@@ -48,6 +49,7 @@ for tool in wrk redis-server nginx; do
 done
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -56,7 +58,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-(($(nproc) >= 2)) || log "WARNING: fewer than 2 cores: the system under test and the load generator share a core"
+if (($(nproc) < 2)); then
+  log "WARNING: one core only: the system under test and the load generator share it"
+  sut_cpu=0 load_cpu=0
+fi
 
 # ---------------------------------------------------------------- processes, always stopped
 tmp=$(mktemp -d /tmp/ssogateway-bench.XXXXXX)
