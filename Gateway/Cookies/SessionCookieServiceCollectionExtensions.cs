@@ -13,7 +13,15 @@ internal static class SessionCookieServiceCollectionExtensions
         services.AddSingleton<SessionCookieEvents>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
-            .Configure<IOptions<SsoOptions>, SessionTicketStore>(Configure);
+            .Configure<IOptions<SsoOptions>, SessionTicketStore>(Configure)
+            // Runs after the framework's own post-configuration has created the Data Protection ticket format.
+            .PostConfigure<TimeProvider, IOptions<SsoOptions>>((cookie, time, sso) =>
+            {
+                if (cookie.TicketDataFormat is { } format and not CachingTicketDataFormat)
+                {
+                    cookie.TicketDataFormat = new CachingTicketDataFormat(format, time, sso.Value.SessionCacheSize);
+                }
+            });
         return services;
     }
 

@@ -27,14 +27,20 @@ internal static class ObservabilityExtensions
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext();
-            if (development)
+            // The console is written from a background worker: a synchronous write per request line was the largest
+            // single cost of a proxied request (bench/README.md). The buffer is bounded; under a flood beyond it,
+            // lines are dropped rather than slowing every request.
+            logger.WriteTo.Async(sinks =>
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
+                if (development)
+                {
+                    sinks.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                }
+                else
+                {
+                    sinks.Console(new RenderedCompactJsonFormatter());
+                }
+            }, bufferSize: 100_000);
         });
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: [ReadyTag]);
         return builder;

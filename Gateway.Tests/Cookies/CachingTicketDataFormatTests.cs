@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using Gateway.Cookies;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Cookies;
+
+public sealed class CachingTicketDataFormatTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly TicketDataFormat _real = new(new EphemeralDataProtectionProvider().CreateProtector("tests"));
+
+    private static AuthenticationTicket Ticket(string sessionId) =>
+        new(new ClaimsPrincipal(new ClaimsIdentity([new Claim("sid", sessionId)], "test")), "Cookies");
+
+    [Fact]
+    public void SameCookieValue_IsUnprotectedOnce_AndGivesTheSameSessionId()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+
+        var first = format.Unprotect(cookie);
+        var second = format.Unprotect(cookie);
+
+        Assert.Equal("abc", first!.Principal.FindFirst("sid")!.Value);
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void TamperedValue_IsRefused_EveryTime()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+        var tampered = cookie[..^2] + (cookie[^2] == 'A' ? "B" : "A") + cookie[^1];
+
+        Assert.Null(format.Unprotect(tampered));
+        Assert.Null(format.Unprotect(tampered));
+        Assert.NotNull(format.Unprotect(cookie));
+    }
+
+    [Fact]
+    public void RememberedValue_IsCheckedAgainAfterFiveMinutes()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+        var first = format.Unprotect(cookie);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        var again = format.Unprotect(cookie);
+        Assert.NotSame(first, again);
+        Assert.Equal("abc", again!.Principal.FindFirst("sid")!.Value);
+    }
+
+    [Fact]
+    public void FullCache_StartsOver_AndStillAnswersCorrectly()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 3);
+        var cookies = Enumerable.Range(0, 10).Select(i => (Id: $"s{i}", Cookie: format.Protect(Ticket($"s{i}")))).ToList();
+
+        foreach (var (id, cookie) in cookies.Concat(cookies))
+        {
+            Assert.Equal(id, format.Unprotect(cookie)!.Principal.FindFirst("sid")!.Value);
+        }
+    }
+}
