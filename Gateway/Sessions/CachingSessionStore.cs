@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Gateway.Sessions;
 
 /// <summary>
@@ -15,18 +17,42 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         cache.Set(key, record);
     }
 
-    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<string, Task<SessionRecord?>> _reads = new(StringComparer.Ordinal);
+
+    public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
     {
         if (cache.TryGet(key, out var cached))
         {
-            return cached;
+            return Task.FromResult<SessionRecord?>(cached);
         }
-        var record = await inner.GetAsync(key, cancellationToken);
-        if (record is not null)
+        // When the trust window of a busy session ends, every request in flight misses at once; they share one
+        // read instead of each asking the store. The shared read ignores any one request's cancellation.
+        var read = new TaskCompletionSource<SessionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _reads.GetOrAdd(key.Value, read.Task);
+        if (shared == read.Task)
         {
-            cache.Set(key, record);
+            _ = ReadThroughAsync(key, read);
         }
-        return record;
+        return shared.WaitAsync(cancellationToken);
+    }
+
+    private async Task ReadThroughAsync(SessionKey key, TaskCompletionSource<SessionRecord?> read)
+    {
+        try
+        {
+            var record = await inner.GetAsync(key, CancellationToken.None);
+            if (record is not null)
+            {
+                cache.Set(key, record);
+            }
+            _reads.TryRemove(new KeyValuePair<string, Task<SessionRecord?>>(key.Value, read.Task));
+            read.SetResult(record);
+        }
+        catch (Exception ex)
+        {
+            _reads.TryRemove(new KeyValuePair<string, Task<SessionRecord?>>(key.Value, read.Task));
+            read.SetException(ex);
+        }
     }
 
     // A touch of a session deleted meanwhile does nothing in the store; dropping the entry (rather than caching
