@@ -38,7 +38,7 @@ internal static class ObservabilityExtensions
                 }
                 else
                 {
-                    sinks.Console(new RenderedCompactJsonFormatter());
+                    sinks.Console(new CompactJsonFormatter());
                 }
             }, bufferSize: 100_000);
         });
