@@ -14,7 +14,7 @@ namespace Gateway.Tests.Login;
 /// </summary>
 public sealed partial class AuditLogTests
 {
-    private const int SignedIn = 3001, SignInFailed = 3002, SignedOut = 3003, LockedOut = 3004, SessionRevoked = 2101;
+    private const int SignedIn = 3001, SignInFailed = 3002, SignedOut = 3003, LockedOut = 3004, SessionRevoked = 2101, DirectoryRevoked = 120;
 
     [Fact]
     public async Task EverySecurityEvent_IsAudited_WithUserAndClientAddress_AndNoSecretIsEverLogged()
@@ -74,7 +74,11 @@ public sealed partial class AuditLogTests
         Assert.Equal(["mallory", "alice", "carol", "alice"], failures.Select(e => LogEventText.Scalar(e, "User")));
         AssertAudited(log.WithEventId(SignedIn), "bob", "张三");
         AssertAudited(log.WithEventId(SignedOut), "bob");
-        AssertAudited(log.WithEventId(SessionRevoked), "张三");
+        // Disabling ends the sessions when the edit loads (event 120, no client involved); a request that races the
+        // reload is refused and audited with its client address (2101).
+        await Poll.UntilAsync(() => log.WithEventId(DirectoryRevoked).Any(e => LogEventText.Scalar(e, "User") == "张三"),
+            TimeSpan.FromSeconds(15), "the directory revocation is audited");
+        Assert.All(log.WithEventId(SessionRevoked), e => AssertAudited([e], "张三"));
         var lockout = Assert.Single(log.WithEventId(LockedOut));
         AssertAudited([lockout], "alice");
         Assert.Equal("Address", LogEventText.Scalar(lockout, "LockedBy"));

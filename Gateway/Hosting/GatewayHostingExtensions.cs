@@ -32,6 +32,7 @@ public static partial class GatewayHostingExtensions
             .AddAdminApi()
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
+        builder.Services.AddHostedService<DirectoryRevocation>();
         builder.Services.AddProblemDetails();
         return builder;
     }

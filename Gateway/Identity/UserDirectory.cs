@@ -61,6 +61,9 @@ internal sealed partial class UserDirectory : IDisposable
 
     public int Count => _users.Count;
 
+    /// <summary>Raised after a reload with the users it removed or disabled (so their sessions can be ended at once).</summary>
+    public event Action<IReadOnlyList<string>>? UsersRevoked;
+
     /// <summary>Finds a user by name, case-insensitively. A dictionary lookup: cheap enough for every request.</summary>
     public UserAccount? Find(string username) => _users.GetValueOrDefault(username);
 
@@ -121,7 +124,8 @@ internal sealed partial class UserDirectory : IDisposable
         }
     }
 
-    // Their sessions end on their next request (SessionCookieEvents.ValidatePrincipal checks IsActive).
+    // Their sessions end at once (Hosting's DirectoryRevocation) and in any case on their next request
+    // (SessionCookieEvents.ValidatePrincipal checks IsActive).
     private void LogRevocations(FrozenDictionary<string, UserAccount> previous, FrozenDictionary<string, UserAccount> current)
     {
         var revoked = previous.Values
@@ -131,6 +135,7 @@ internal sealed partial class UserDirectory : IDisposable
         if (revoked.Count > 0)
         {
             Log.UsersRevoked(_logger, revoked);
+            UsersRevoked?.Invoke(revoked);
         }
     }
 
@@ -153,7 +158,7 @@ internal sealed partial class UserDirectory : IDisposable
         [LoggerMessage(1003, LogLevel.Error, "User directory edit rejected, the last good copy stays in force ({UsersFile}): {Reason}")]
         public static partial void ReloadRejected(ILogger logger, string usersFile, string reason);
 
-        [LoggerMessage(1004, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions end on their next request: {Users}")]
+        [LoggerMessage(1004, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions are ended: {Users}")]
         public static partial void UsersRevoked(ILogger logger, IReadOnlyList<string> users);
     }
 }

@@ -38,7 +38,7 @@ internal static class ObservabilityExtensions
                 }
                 else
                 {
-                    sinks.Console(new CompactJsonFormatter());
+                    sinks.Console(new RenderedCompactJsonFormatter());
                 }
             }, bufferSize: 100_000);
         });
