@@ -19,20 +19,7 @@ public sealed class BareClient : IDisposable
         {
             AllowAutoRedirect = false,
             UseCookies = false,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = LoopbackConnection.ConnectAsync,
         };
         Http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
     }
