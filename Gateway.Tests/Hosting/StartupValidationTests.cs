@@ -42,6 +42,8 @@ public sealed class StartupValidationTests : IDisposable
         ["PathPrefixEndingInSlash"] = ("Sso:PathPrefix", c => c["Sso:PathPrefix"] = "/_sso/"),
         ["PolicyWithNoMembers"] = ("Sso:Policies:empty", c => c["Sso:Policies:empty:Comment"] = "members to follow"),
         ["MalformedLockoutMaxFailures"] = ("Sso:Lockout:MaxFailures", c => c["Sso:Lockout:MaxFailures"] = "five"),
+        ["LoginHostOutsideCookieDomain"] = ("Sso:LoginHost", c => c["Sso:LoginHost"] = "login.example.org"),
+        ["SessionCacheLongerThanIdle"] = ("Sso:SessionCacheDuration", c => c["Sso:SessionCacheDuration"] = "02:00:00"),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);

@@ -105,6 +105,11 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         {
             errors.Add($"Sso:LoginHost: '{loginHost}' is not a host name.");
         }
+        else if (options.LoginHost is { Length: > 0 } login && options.CookieDomain is { Length: > 0 } cookieDomain
+            && !IsUnder(login.Split(':')[0], cookieDomain.TrimStart('.')))
+        {
+            errors.Add($"Sso:LoginHost: '{login}' is not under Sso:CookieDomain '{cookieDomain}', so a sign-in there could not sign anybody in elsewhere.");
+        }
         for (var i = 0; i < options.AllowedReturnHosts.Count; i++)
         {
             var host = options.AllowedReturnHosts[i];
@@ -129,6 +134,9 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
             }
         }
     }
+
+    private static bool IsUnder(string host, string domain) =>
+        host.Equals(domain, StringComparison.OrdinalIgnoreCase) || host.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsTokenChar(char c) =>
         char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
