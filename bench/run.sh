@@ -316,7 +316,7 @@ log "anonymous route saturates near $saturation req/s at $connections connection
 
 # ---------------------------------------------------------------- interleaved rounds
 declare -A rps=() p50=() p99=() errors=() requests=() calls=() rss=() ticks=()
-auth_writes=0 auth_seconds=0
+auth_writes=0 auth_seconds=0 write_mix=""
 for load in saturation moderate; do for config in "${configs[@]}"; do
   requests[$load.$config]=0 errors[$load.$config]=0 calls[$load.$config]="" ticks[$load.$config]=0
 done; done
@@ -338,6 +338,7 @@ for round in $(seq "$rounds"); do
       calls[$key]+=" ${delta%% *}"
       if [[ $config == authenticated ]]; then
         auth_writes=$((auth_writes + $(writes_of <<<"$delta"))) auth_seconds=$((auth_seconds + duration))
+        write_mix+=" $(tr ' ' '\n' <<<"$delta" | grep -E '^(set|evalsha|eval|expire|pexpire|getex|del|unlink)=' | tr '\n' ' ' || true)"
       fi
       rss[$config]=$(rss_mb "$sut")
       log "round $round, $load, ${label[$config]}: $w_rps req/s, p99 $w_p99 us, $w_errors errors"
@@ -362,8 +363,9 @@ log "creating $sessions sessions through the gateway's sign-in path (SessionSeed
   "${gateway_args[@]}" --Serilog:MinimumLevel:Default Warning) >"$tmp/seeder.log" 2>&1 || die "SessionSeeder failed"
 redis_after=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
 auth_rps=$(median <<<"${rps[saturation.authenticated]}")
+# every request of the pass misses any local cache, so assume half the cached throughput
 memory_run=$(awk -v n="$sessions" -v r="$auth_rps" -v cap="$memory_seconds" \
-  'BEGIN { s = int(1.2 * n / (r > 0 ? r : 1)) + 1; print (s > cap ? cap : s) }')
+  'BEGIN { s = int(1.2 * n / (r > 0 ? r / 2 : 1)) + 1; print (s > cap ? cap : s) }')
 log "authenticated requests over the $sessions sessions for $memory_run s"
 before=$(redis_calls)
 line=$(timeout $((memory_run + 60)) taskset -c "$load_cpu" wrk -t"$threads" -c"$connections" -d"${memory_run}s" \
@@ -416,7 +418,8 @@ sum() { tr ' ' '\n' | awk '{ s += $1 } END { print s + 0 }'; }
     'BEGIN { printf "%.3f", (a - b) / 1000 }')
   echo "- p99 the session check adds at moderate load (authenticated minus anonymous, medians): $added ms"
   echo "- Redis commands of one more ${mix_requests}-request authenticated run: $mix"
-  echo "- Writes to Redis during the $auth_seconds s of authenticated runs (one session, sliding refresh): $auth_writes"
+  mix_text=$(tr ' ' '\n' <<<"$write_mix" | awk -F= 'NF == 2 { c[$1] += $2 } END { for (k in c) printf "%s=%d ", k, c[k] }')
+  echo "- Write commands to Redis during the $auth_seconds s of authenticated runs (one session; a sliding refresh is due once a minute by default): $auth_writes ${mix_text:+($mix_text)}"
   echo "- One session record: MEMORY USAGE $session_bytes bytes (JSON value $session_json bytes)"
   echo
   echo "Memory with many live sessions ($sessions created through the gateway's sign-in path by bench/SessionSeeder, then"
