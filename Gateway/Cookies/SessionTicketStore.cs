@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using Gateway.Configuration;
 using Gateway.Identity;
@@ -21,6 +22,8 @@ internal sealed partial class SessionTicketStore(
 {
     private readonly TimeSpan _idleTimeout = options.Value.IdleTimeout;
     private readonly TimeSpan _absoluteTimeout = options.Value.AbsoluteTimeout;
+
+    private readonly ConcurrentDictionary<string, byte> _touching = new(StringComparer.Ordinal);
 
     // Sliding refresh writes at most this often per session: a tenth of the idle time, at most a minute.
     private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(
@@ -78,7 +81,19 @@ internal sealed partial class SessionTicketStore(
             if (now - record.LastSeenAt >= _refreshInterval)
             {
                 record = record with { LastSeenAt = now, ExpiresAt = Min(now + _idleTimeout, record.AbsoluteExpiresAt) };
-                await store.TouchAsync(sessionKey, record, cancellationToken);
+                // One write per session at a time: the other requests of a busy session that see the same due
+                // refresh go on with the slid record instead of writing it again.
+                if (_touching.TryAdd(sessionKey.Value, 0))
+                {
+                    try
+                    {
+                        await store.TouchAsync(sessionKey, record, cancellationToken);
+                    }
+                    finally
+                    {
+                        _touching.TryRemove(sessionKey.Value, out _);
+                    }
+                }
             }
             return ToTicket(record, sessionKey);
         }

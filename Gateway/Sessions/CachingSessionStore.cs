@@ -55,12 +55,20 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         }
     }
 
-    // A touch of a session deleted meanwhile does nothing in the store; dropping the entry (rather than caching
-    // the touched record) means the next request asks the store and cannot revive it here.
+    // While the write is under way, requests of the same session read the slid record here and do not write it
+    // again. Afterwards the entry is dropped: a touch of a session deleted meanwhile does nothing in the store, and
+    // the next request asks the store rather than this instance reviving the session.
     public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        await inner.TouchAsync(key, record, cancellationToken);
-        cache.Remove(key);
+        cache.Set(key, record);
+        try
+        {
+            await inner.TouchAsync(key, record, cancellationToken);
+        }
+        finally
+        {
+            cache.Remove(key);
+        }
     }
 
     public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken)
