@@ -92,6 +92,25 @@ public sealed class SessionCacheTests
     }
 
     [Fact]
+    public void StaleEntries_AreSwept_SoTheCacheHoldsAboutTheSessionsOfOneTrustWindow()
+    {
+        var cache = new SessionCache(_time, 100_000, Trust);
+        SessionKey last = default;
+        for (var i = 0; i < 6000; i++)
+        {
+            if (i > 0 && i % 500 == 0)
+            {
+                _time.Advance(Trust);
+            }
+            last = NewKey();
+            cache.Set(last, Record());
+        }
+
+        Assert.InRange(cache.Count, 1, 2100);
+        Assert.True(cache.TryGet(last, out _));
+    }
+
+    [Fact]
     public void ZeroTrustWindow_DisablesCaching()
     {
         var cache = new SessionCache(_time, 10, TimeSpan.Zero);

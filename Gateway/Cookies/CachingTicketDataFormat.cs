@@ -13,7 +13,10 @@ internal sealed class CachingTicketDataFormat(ISecureDataFormat<AuthenticationTi
     : ISecureDataFormat<AuthenticationTicket>
 {
     // Re-check now and then so a revoked Data Protection key stops being honoured without a restart.
-    private static readonly long LifetimeTicks = TimeSpan.FromMinutes(5).Ticks;
+    private static readonly long LifetimeTicks = TimeSpan.FromMinutes(1).Ticks;
+    private const int MinSweepSize = 1024;
+
+    private int _nextSweepAt = MinSweepSize;
 
     private readonly ConcurrentDictionary<string, Entry> _unprotected = new(StringComparer.Ordinal);
 
@@ -37,6 +40,11 @@ internal sealed class CachingTicketDataFormat(ISecureDataFormat<AuthenticationTi
         var ticket = inner.Unprotect(protectedText);
         if (ticket is not null)
         {
+            if (_unprotected.Count >= _nextSweepAt)
+            {
+                RemoveExpired(now);
+                _nextSweepAt = Math.Max(MinSweepSize, _unprotected.Count * 2);
+            }
             if (_unprotected.Count >= capacity)
             {
                 _unprotected.Clear();
@@ -44,6 +52,17 @@ internal sealed class CachingTicketDataFormat(ISecureDataFormat<AuthenticationTi
             _unprotected[protectedText] = new Entry(ticket, now + LifetimeTicks);
         }
         return ticket;
+    }
+
+    private void RemoveExpired(long now)
+    {
+        foreach (var (value, entry) in _unprotected)
+        {
+            if (now >= entry.ExpiresTicks)
+            {
+                _unprotected.TryRemove(new KeyValuePair<string, Entry>(value, entry));
+            }
+        }
     }
 
     private sealed record Entry(AuthenticationTicket Ticket, long ExpiresTicks);

@@ -14,6 +14,8 @@ internal sealed class SessionCache
     private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly long _trustTicks;
+    private const int MinSweepSize = 1024;
+    private int _nextSweepAt = MinSweepSize;
 
     public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor)
     {
@@ -50,6 +52,14 @@ internal sealed class SessionCache
         {
             return;
         }
+        var count = _entries.Count;
+        if (count >= _nextSweepAt)
+        {
+            RemoveStale();
+            // Sweeping again only once the cache has doubled keeps the cost per Set constant on average, and the
+            // cache about the size of the sessions used within one trust window.
+            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, _entries.Count * 2));
+        }
         if (_entries.Count >= _capacity && !_entries.ContainsKey(key.Value))
         {
             Evict();
@@ -63,9 +73,7 @@ internal sealed class SessionCache
 
     public void Clear() => _entries.Clear();
 
-    // Stale entries go first; if the cache is still full, an arbitrary tenth goes, which keeps eviction O(n)
-    // rare events rather than bookkeeping on every hit.
-    private void Evict()
+    private void RemoveStale()
     {
         var now = _time.GetUtcNow().UtcTicks;
         foreach (var (key, entry) in _entries)
@@ -75,6 +83,13 @@ internal sealed class SessionCache
                 _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
             }
         }
+    }
+
+    // Stale entries go first; if the cache is still full, an arbitrary tenth goes, which keeps eviction O(n)
+    // rare events rather than bookkeeping on every hit.
+    private void Evict()
+    {
+        RemoveStale();
         var excess = _entries.Count - _capacity * 9 / 10;
         foreach (var key in _entries.Keys)
         {
