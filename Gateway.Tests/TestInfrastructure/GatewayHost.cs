@@ -140,6 +140,9 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         ["Sso:Redis"] = redis.ConnectionString,
         ["Sso:RedisKeyPrefix"] = keyPrefix ?? $"t{Guid.NewGuid():N}:",
+        // The suite runs many gateways, browsers and processes at once on two cores; a loaded machine must not turn
+        // into store timeouts. Tests about timeouts set their own.
+        ["Sso:StoreTimeout"] = "00:00:10",
     };
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> ContentRootUsers = new();
