@@ -51,8 +51,9 @@ public static partial class GatewayHostingExtensions
     public static WebApplication MapSsoGateway(this WebApplication app)
     {
         var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
+        // Outermost, so the line records the status the client got (a store fault is logged as the 503 it becomes).
         app.UseRequestLogging();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
         app.UseSignInCookieDiscard();
         app.UseRouting();
         app.UseAuthentication();

@@ -1,0 +1,45 @@
+using System.Net;
+using Gateway.Tests.TestInfrastructure;
+
+namespace Gateway.Tests.Observability;
+
+/// <summary>The request-log line records the status the client got, also when the gateway turned a store fault into 503.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RequestLogStatusTests(RedisServerFixture redis)
+{
+    [Fact]
+    public async Task SignInWhileRedisFrozen_IsLoggedAs503_NotAs500()
+    {
+        var log = new CapturingLogSink();
+        var settings = LogEventText.InformationSettings;
+        foreach (var (key, value) in GatewayHost.RedisSettings(redis))
+        {
+            settings[key] = value;
+        }
+        settings["Sso:StoreTimeout"] = "00:00:00.500";
+        await using var gateway = await GatewayHost.StartAsync(settings, log.AddTo);
+        using var client = gateway.CreateClient();
+        var token = await client.GetSignInTokenAsync(GatewayHost.App1);
+
+        redis.Freeze();
+        HttpStatusCode status;
+        try
+        {
+            using var response = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
+            {
+                ["__antiforgery"] = token, ["username"] = "alice", ["password"] = TestUsers.AlicePassword,
+            });
+            status = response.StatusCode;
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        await Poll.UntilAsync(() => log.RequestLines().Any(l => LogEventText.Scalar(l, "RequestMethod") == "POST"),
+            TimeSpan.FromSeconds(5), "the sign-in request is logged");
+        var line = Assert.Single(log.RequestLines(), l => LogEventText.Scalar(l, "RequestMethod") == "POST");
+        Assert.Equal("503", LogEventText.Scalar(line, "StatusCode"));
+    }
+}
