@@ -28,16 +28,18 @@ public sealed class KubernetesConfigVolumeTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(config, "gateway.json"), "..data/gateway.json");
         File.CreateSymbolicLink(Path.Combine(config, "users.json"), "..data/users.json");
 
-        var port = FreePort.Next();
+        // Port 0 and the port the gateway reports: a port picked beforehand could be taken meanwhile by another
+        // test's server, which would then answer in the gateway's place.
         await using var gateway = GatewayProcess.Start(_contentRoot, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_HTTP_PORTS"] = port.ToString(),
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             ["DOTNET_USE_POLLING_FILE_WATCHER"] = "true",
             ["Sso__Redis"] = "",
             ["Sso__CookieSecure"] = "false",
         });
         // www.example.com (the example's cookie domain) on loopback, so the cookie jar applies the real Domain rules.
+        var port = await gateway.WaitUntilListeningAsync(TimeSpan.FromSeconds(30));
         using var http = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,

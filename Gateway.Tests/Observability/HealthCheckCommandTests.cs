@@ -19,7 +19,7 @@ public sealed class HealthCheckCommandTests
     [Fact]
     public async Task HealthCheck_WhenNothingListens_ExitsOne()
     {
-        var (exitCode, errors) = await RunAsync($"http://127.0.0.1:{FreePort.Next()}/_sso/healthz");
+        var (exitCode, errors) = await RunAsync($"http://127.0.0.1:{FreePort.Closed}/_sso/healthz");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("did not answer", errors);

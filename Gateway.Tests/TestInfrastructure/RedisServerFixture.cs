@@ -18,8 +18,19 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Port = FreePort.Next();
-        await StartAsync();
+        // A port that was free a moment ago may be taken by a parallel test's server before redis binds it: try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort.Next();
+            try
+            {
+                await StartAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     /// <summary>Starts (or restarts, empty) the server on the same port.</summary>
@@ -41,7 +52,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await Poll.UntilAsync(PingAsync, TimeSpan.FromSeconds(10), $"redis-server answers PING on port {Port}");
+        var process = _process;
+        await Poll.UntilAsync(async () => process.HasExited
+            ? throw new InvalidOperationException($"redis-server exited at start (port {Port} taken?)")
+            : await PingAsync(), TimeSpan.FromSeconds(10), $"redis-server answers PING on port {Port}");
     }
 
     /// <summary>Freezes the server (SIGSTOP): connections stay open but nothing answers.</summary>
