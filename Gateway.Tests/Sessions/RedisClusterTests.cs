@@ -17,7 +17,7 @@ public sealed class RedisClusterTests
         var settings = new Dictionary<string, string?>
         {
             ["Sso:Redis"] = cluster.ConnectionString,
-            ["Sso:StoreTimeout"] = "00:00:01",
+            ["Sso:StoreTimeout"] = "00:00:05",
             ["Sso:AdminPolicy"] = "admins",
         };
         await using var a = await GatewayHost.StartAsync(settings);

@@ -13,7 +13,7 @@ public sealed class SentinelFailoverTests
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
         {
             ["Sso:Redis"] = sentinel.ConnectionString,
-            ["Sso:StoreTimeout"] = "00:00:01",
+            ["Sso:StoreTimeout"] = "00:00:03",
         });
         using var alice = gateway.CreateClient();
         (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
@@ -23,7 +23,7 @@ public sealed class SentinelFailoverTests
         await sentinel.FailoverAsync();
 
         await Poll.UntilAsync(async () => await sentinel.CurrentPrimaryPortAsync() == sentinel.ReplicaPort,
-            TimeSpan.FromSeconds(10), "the sentinels promoted the replica");
+            TimeSpan.FromSeconds(20), "the sentinels promoted the replica");
         await Poll.UntilAsync(async () =>
         {
             using var response = await alice.GetAsync(GatewayHost.App1, "/api");
@@ -33,9 +33,14 @@ public sealed class SentinelFailoverTests
         using var bob = gateway.CreateClient();
         await Poll.UntilAsync(async () =>
         {
+            using var form = await bob.GetAsync(GatewayHost.App1, "/_sso/login", asBrowser: true);
+            if (form.StatusCode != HttpStatusCode.OK)
+            {
+                return false;
+            }
             using var signIn = await bob.SignInAsync(GatewayHost.App1, TestUsers.Bob);
             return signIn.StatusCode == HttpStatusCode.Found;
-        }, TimeSpan.FromSeconds(10), "sign-in writes to the new primary");
+        }, TimeSpan.FromSeconds(15), "sign-in writes to the new primary");
         Assert.Equal("bob", (await bob.GetEchoAsync(GatewayHost.App2, "/")).Header("X-Forwarded-User"));
     }
 }

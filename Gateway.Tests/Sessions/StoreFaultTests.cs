@@ -202,6 +202,12 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
                 using var ready = await client.GetAsync(GatewayHost.App1, "/_sso/readyz");
                 return ready.StatusCode == HttpStatusCode.OK;
             }, TimeSpan.FromSeconds(15), "readyz turns 200 once Redis is up");
+            // The Data Protection key ring is loaded from Redis on its own schedule, a moment after Redis answers.
+            await Poll.UntilAsync(async () =>
+            {
+                using var form = await client.GetAsync(GatewayHost.App1, "/_sso/login", asBrowser: true);
+                return form.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(15), "the sign-in form works once the key ring is readable");
             using var signIn = await client.SignInAsync(GatewayHost.App1, TestUsers.Alice);
             Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
             Assert.Equal("alice", (await client.GetEchoAsync(GatewayHost.App1, "/")).Header("X-Forwarded-User"));

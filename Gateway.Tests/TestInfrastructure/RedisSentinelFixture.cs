@@ -73,7 +73,8 @@ public sealed class RedisSentinelFixture : IAsyncDisposable
     {
         var reply = await CommandAsync(SentinelPorts[0], "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName);
         var lines = reply.Split("\r\n");
-        return int.Parse(lines[4]);
+        // During a failover the sentinel may answer with nothing yet (or a partial read): no primary known.
+        return lines.Length > 4 && int.TryParse(lines[4], out var port) ? port : -1;
     }
 
     /// <summary>Waits until the replica has everything the primary wrote (replication offsets equal).</summary>
