@@ -129,26 +129,14 @@ internal sealed partial class SessionTicketStore(
 
     private static AuthenticationTicket ToTicket(SessionRecord record, SessionKey key)
     {
-        var claims = new List<Claim>(5 + record.Groups.Length)
-        {
-            new(ClaimTypes.NameIdentifier, record.User),
-            new(ClaimTypes.Name, record.User),
-            new(GatewayClaimTypes.Email, record.Email),
-            new(GatewayClaimTypes.DisplayName, record.Name),
-            new(GatewayClaimTypes.SessionHandle, key.Handle),
-        };
-        foreach (var group in record.Groups)
-        {
-            claims.Add(new Claim(GatewayClaimTypes.Group, group));
-        }
-        var identity = new ClaimsIdentity(claims, GatewayClaimTypes.AuthenticationType, ClaimTypes.Name, GatewayClaimTypes.Group);
+        var principal = UserPrincipal.Create(record.User, record.Email, record.Name, record.Groups, key.Handle);
         var properties = new AuthenticationProperties
         {
             IssuedUtc = record.CreatedAt,
-            ExpiresUtc = record.ExpiresAt,
+            ExpiresUtc = record.EndsAt,
             AllowRefresh = false,
         };
-        return new AuthenticationTicket(new ClaimsPrincipal(identity), properties, CookieAuthenticationDefaults.AuthenticationScheme);
+        return new AuthenticationTicket(principal, properties, CookieAuthenticationDefaults.AuthenticationScheme);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -33,7 +33,6 @@ public static partial class GatewayHostingExtensions
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddHostedService<DirectoryRevocation>();
-        builder.Services.AddProblemDetails();
         return builder;
     }
 

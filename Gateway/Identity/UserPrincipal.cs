@@ -5,20 +5,27 @@ namespace Gateway.Identity;
 internal static class UserPrincipal
 {
     /// <summary>The principal a successful sign-in hands to the cookie handler (and so to the session store).</summary>
-    public static ClaimsPrincipal Create(UserAccount user, string? sessionHandle = null)
+    public static ClaimsPrincipal Create(UserAccount user, string? sessionHandle = null) =>
+        Create(user.Username, user.Email, user.Name, user.Groups, sessionHandle);
+
+    /// <summary>The one shape of a signed-in principal, whether built at sign-in or from a stored session.</summary>
+    public static ClaimsPrincipal Create(string username, string email, string name, IReadOnlyList<string> groups, string? sessionHandle)
     {
-        var claims = new List<Claim>(5 + user.Groups.Length)
+        var claims = new List<Claim>(5 + groups.Count)
         {
-            new(ClaimTypes.NameIdentifier, user.Username),
-            new(ClaimTypes.Name, user.Username),
-            new(GatewayClaimTypes.Email, user.Email),
-            new(GatewayClaimTypes.DisplayName, user.Name),
+            new(ClaimTypes.NameIdentifier, username),
+            new(ClaimTypes.Name, username),
+            new(GatewayClaimTypes.Email, email),
+            new(GatewayClaimTypes.DisplayName, name),
         };
         if (sessionHandle is not null)
         {
             claims.Add(new Claim(GatewayClaimTypes.SessionHandle, sessionHandle));
         }
-        claims.AddRange(user.Groups.Select(g => new Claim(GatewayClaimTypes.Group, g)));
+        foreach (var group in groups)
+        {
+            claims.Add(new Claim(GatewayClaimTypes.Group, group));
+        }
         return new ClaimsPrincipal(new ClaimsIdentity(claims, GatewayClaimTypes.AuthenticationType, ClaimTypes.Name, GatewayClaimTypes.Group));
     }
 
