@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using Gateway.Configuration;
 using Gateway.Identity;
@@ -23,11 +22,13 @@ internal sealed partial class SessionTicketStore(
     private readonly TimeSpan _idleTimeout = options.Value.IdleTimeout;
     private readonly TimeSpan _absoluteTimeout = options.Value.AbsoluteTimeout;
 
-    private readonly ConcurrentDictionary<string, byte> _touching = new(StringComparer.Ordinal);
-
     // Sliding refresh writes at most this often per session: a tenth of the idle time, at most a minute.
-    private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(
-        Math.Min(options.Value.IdleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
+    private readonly TimeSpan _refreshInterval = RefreshIntervalFor(options.Value.IdleTimeout);
+
+    private readonly SlidingRefreshGate _refreshGate = new(time, RefreshIntervalFor(options.Value.IdleTimeout));
+
+    private static TimeSpan RefreshIntervalFor(TimeSpan idleTimeout) =>
+        TimeSpan.FromTicks(Math.Min(idleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
 
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, null!, default);
 
@@ -81,17 +82,18 @@ internal sealed partial class SessionTicketStore(
             if (now - record.LastSeenAt >= _refreshInterval)
             {
                 record = record with { LastSeenAt = now, ExpiresAt = Min(now + _idleTimeout, record.AbsoluteExpiresAt) };
-                // One write per session at a time: the other requests of a busy session that see the same due
+                // One write per session and interval: the other requests of a busy session that see the same due
                 // refresh go on with the slid record instead of writing it again.
-                if (_touching.TryAdd(sessionKey.Value, 0))
+                if (_refreshGate.TryClaim(sessionKey))
                 {
                     try
                     {
                         await store.TouchAsync(sessionKey, record, cancellationToken);
                     }
-                    finally
+                    catch
                     {
-                        _touching.TryRemove(sessionKey.Value, out _);
+                        _refreshGate.Release(sessionKey);
+                        throw;
                     }
                 }
             }
