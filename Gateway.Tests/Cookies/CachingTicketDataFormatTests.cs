@@ -64,4 +64,31 @@ public sealed class CachingTicketDataFormatTests
             Assert.Equal(id, format.Unprotect(cookie)!.Principal.FindFirst("sid")!.Value);
         }
     }
+
+    private static AuthenticatedCookie Authenticated(string id) => new(
+        new Gateway.Sessions.SessionKey(id),
+        new Gateway.Sessions.SessionRecord { User = "alice", CreatedAt = default, LastSeenAt = default, AbsoluteExpiresAt = default, ExpiresAt = default },
+        new object(),
+        Task.FromResult(AuthenticateResult.NoResult()));
+
+    [Fact]
+    public void Authentication_IsRememberedForAnUnprotectedValue_UntilTheValueMustBeCheckedAgain()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+        var never = format.Protect(Ticket("def"));
+        format.Unprotect(cookie);
+        var authenticated = Authenticated("k1");
+
+        Assert.False(format.TryGetAuthenticated(cookie, out _));
+        format.Remember(cookie, authenticated);
+        format.Remember(never, Authenticated("k2"));
+
+        Assert.True(format.TryGetAuthenticated(cookie, out var remembered));
+        Assert.Same(authenticated, remembered);
+        Assert.False(format.TryGetAuthenticated(never, out _));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(format.TryGetAuthenticated(cookie, out _));
+    }
 }

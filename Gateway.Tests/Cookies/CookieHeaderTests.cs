@@ -74,4 +74,38 @@ public sealed class CookieHeaderTests
         Assert.True(found);
         Assert.Equal("a=1", remaining);
     }
+
+    public static TheoryData<string[], string?> SingleValues => new()
+    {
+        { ["sso_session=CfDJ8abc-_0"], "CfDJ8abc-_0" },
+        { ["a=1; sso_session=abc; b=2"], "abc" },
+        { ["a=1;sso_session=abc;b=2"], "abc" },
+        { ["  sso_session = abc  ; a=1"], "abc" },
+        { ["SSO_SESSION=abc"], "abc" },
+        { ["sso_session_af=token; my_sso_session=x; sso_session=abc"], "abc" },
+        { ["other=sso_session=inside; sso_session=abc"], "abc" },
+        // Left to the framework's parser: none, several (its rules pick one), more than one header, an empty,
+        // quoted, escaped or otherwise not base64url value, a chunked cookie's first part is still plain text.
+        { [], null },
+        { ["a=1; b=2"], null },
+        { ["other=sso_session=inside"], null },
+        { ["sso_session=abc; sso_session=def"], null },
+        { ["sso_session=abc; SSO_SESSION=def"], null },
+        { ["sso_session=abc", "a=1"], null },
+        { ["sso_session="], null },
+        { ["sso_session=\"abc\""], null },
+        { ["sso_session=ab%2Dc"], null },
+        { ["sso_session=ab c"], null },
+        { ["sso_session=abc="], null },
+    };
+
+    [Theory]
+    [MemberData(nameof(SingleValues))]
+    public void TryGetSingleValue_FindsTheOneSessionCookie_OrLeavesTheRequestToTheFramework(string[] headers, string? expected)
+    {
+        var found = CookieHeader.TryGetSingleValue(new StringValues(headers), "sso_session", out var value);
+
+        Assert.Equal(expected is not null, found);
+        Assert.Equal(expected ?? "", found ? value.ToString() : "");
+    }
 }

@@ -41,6 +41,28 @@ public abstract class SessionExpiryTests : GatewayTestBase
     }
 
     [Fact]
+    public async Task SessionInSteadyUse_KeepsSlidingItsIdleExpiry()
+    {
+        // A short idle time (refresh every 3 s) whose steps stay within the minute a cookie's authentication is reused:
+        // every request after a step must still slide the expiry, or the session would end at the first 30 s.
+        var gateway = await StartGatewayAsync(
+            new Dictionary<string, string?> { ["Sso:IdleTimeout"] = "00:00:30", ["Sso:SessionCacheDuration"] = "00:00:01" },
+            services => services.AddSingleton<TimeProvider>(_time));
+        using var client = gateway.CreateClient();
+        (await client.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(20));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+        }
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client));
+    }
+
+    [Fact]
     public async Task UsedSession_EndsAtTheAbsoluteTimeout()
     {
         using var client = await SignedInAsync();

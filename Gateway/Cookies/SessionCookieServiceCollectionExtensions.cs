@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Cookies;
@@ -11,7 +12,11 @@ internal static class SessionCookieServiceCollectionExtensions
     {
         services.AddSingleton<SessionTicketStore>();
         services.AddSingleton<SessionCookieEvents>();
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        services.AddSingleton<SessionCookieHandler.LoggerFactory>();
+        // What AddCookie() registers, with the framework's handler replaced by its subclass SessionCookieHandler.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, PostConfigureCookieAuthenticationOptions>());
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<CookieAuthenticationOptions, SessionCookieHandler>(CookieAuthenticationDefaults.AuthenticationScheme, displayName: null, configureOptions: null);
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<SsoOptions>, SessionTicketStore>(Configure)
             // Runs after the framework's own post-configuration has created the Data Protection ticket format.

@@ -79,7 +79,7 @@ internal sealed partial class SessionTicketStore(
             {
                 return null;
             }
-            if (now - record.LastSeenAt >= _refreshInterval)
+            if (IsRefreshDue(record, now))
             {
                 record = record with { LastSeenAt = now, ExpiresAt = Min(now + _idleTimeout, record.AbsoluteExpiresAt) };
                 // One write per session and interval: the other requests of a busy session that see the same due
@@ -97,6 +97,7 @@ internal sealed partial class SessionTicketStore(
                     }
                 }
             }
+            httpContext?.Features.Set(new RetrievedSession(sessionKey, record));
             return ToTicket(record, sessionKey);
         }
         catch (SessionStoreUnavailableException ex)
@@ -109,6 +110,9 @@ internal sealed partial class SessionTicketStore(
             return null;
         }
     }
+
+    /// <summary>True when a request now should slide the session's idle expiry (and so write to the store).</summary>
+    public bool IsRefreshDue(SessionRecord record, DateTimeOffset now) => now - record.LastSeenAt >= _refreshInterval;
 
     public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, null!, default);
 
@@ -140,6 +144,9 @@ internal sealed partial class SessionTicketStore(
         };
         return new AuthenticationTicket(principal, properties, CookieAuthenticationDefaults.AuthenticationScheme);
     }
+
+    /// <summary>Which session a request's ticket came from: the key and the very record instance it was built from.</summary>
+    internal sealed record RetrievedSession(SessionKey Key, SessionRecord Record);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -67,6 +67,9 @@ internal sealed partial class UserDirectory : IDisposable
     /// <summary>Finds a user by name, case-insensitively. A dictionary lookup: cheap enough for every request.</summary>
     public UserAccount? Find(string username) => _users.GetValueOrDefault(username);
 
+    /// <summary>Changes (by reference) whenever an edit of the users file loads: what was checked against one version still holds while it is current.</summary>
+    public object Version => _users;
+
     /// <summary>True when the user exists and is not disabled: their sessions may be used.</summary>
     public bool IsActive(string username) => Find(username) is { Disabled: false };
 

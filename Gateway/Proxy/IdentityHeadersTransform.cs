@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
@@ -46,13 +48,26 @@ internal sealed class IdentityHeadersTransform
         }
 
         var user = context.HttpContext.User;
-        if (user.Identity is { IsAuthenticated: true, Name: { } name })
+        if (user.Identity is { IsAuthenticated: true })
         {
-            proxyHeaders.TryAddWithoutValidation(_names.User, IdentityHeaderValue.Encode(name));
-            proxyHeaders.TryAddWithoutValidation(_names.Email, IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.Email)?.Value ?? ""));
-            proxyHeaders.TryAddWithoutValidation(_names.Name, IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.DisplayName)?.Value ?? ""));
-            proxyHeaders.TryAddWithoutValidation(_names.Groups, IdentityHeaderValue.Encode(string.Join(',', user.FindAll(GatewayClaimTypes.Group).Select(g => g.Value))));
+            var values = _valuesByPrincipal.GetValue(user, ValuesOf);
+            proxyHeaders.TryAddWithoutValidation(_names.User, values.User);
+            proxyHeaders.TryAddWithoutValidation(_names.Email, values.Email);
+            proxyHeaders.TryAddWithoutValidation(_names.Name, values.Name);
+            proxyHeaders.TryAddWithoutValidation(_names.Groups, values.Groups);
         }
         return ValueTask.CompletedTask;
     }
+
+    // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
+    // until the record changes), so its encoded values are computed once and live exactly as long as it does.
+    private readonly ConditionalWeakTable<ClaimsPrincipal, IdentityValues> _valuesByPrincipal = new();
+
+    private static IdentityValues ValuesOf(ClaimsPrincipal user) => new(
+        IdentityHeaderValue.Encode(user.Identity?.Name ?? ""),
+        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.Email)?.Value ?? ""),
+        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.DisplayName)?.Value ?? ""),
+        IdentityHeaderValue.Encode(string.Join(',', user.FindAll(GatewayClaimTypes.Group).Select(g => g.Value))));
+
+    private sealed record IdentityValues(string User, string Email, string Name, string Groups);
 }

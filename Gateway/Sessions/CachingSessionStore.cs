@@ -55,6 +55,8 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         }
     }
 
+    public bool TryGetVouched(SessionKey key, out SessionRecord record) => cache.TryGet(key, out record);
+
     // While the write is under way, requests of the same session read the slid record here and do not write it
     // again. Afterwards the entry is dropped: a touch of a session deleted meanwhile does nothing in the store, and
     // the next request asks the store rather than this instance reviving the session.

@@ -12,6 +12,14 @@ internal interface ISessionStore
     /// <returns>The live record, or null when there is none (never created, expired or deleted).</returns>
     Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The live record when this instance can vouch for it without asking the shared store (in memory, or read from
+    /// the store within the cache's trust window); false means "ask <see cref="GetAsync"/>". Synchronous and
+    /// allocation-free: the hot path of every signed-in request starts here. The same record instance comes back
+    /// until the session changes, is re-read from the store or ends.
+    /// </summary>
+    bool TryGetVouched(SessionKey key, out SessionRecord record);
+
     /// <summary>Replaces a live record (e.g. a slid expiry); does nothing when the session is gone.</summary>
     Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken);
 

@@ -41,6 +41,9 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         return Task.FromResult<SessionRecord?>(record);
     }
 
+    public bool TryGetVouched(SessionKey key, out SessionRecord record) =>
+        _records.TryGetValue(key.Value, out record!) && !record.IsExpiredAt(_time.GetUtcNow());
+
     public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         if (!_records.TryGetValue(key.Value, out var current))

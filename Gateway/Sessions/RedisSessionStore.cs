@@ -56,6 +56,13 @@ internal sealed class RedisSessionStore(
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
         Live(await Guard(Database.StringGetAsync(_keys.Session(key)), cancellationToken));
 
+    // Without the per-instance cache (Sso:SessionCacheDuration 0) only Redis vouches for a session.
+    public bool TryGetVouched(SessionKey key, out SessionRecord record)
+    {
+        record = null!;
+        return false;
+    }
+
     public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
         await DeleteAndUnindexAsync(Database, key, cancellationToken);
 
