@@ -89,6 +89,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks the gateway to stop as an orchestrator does (SIGTERM) and waits until it has.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString()]))!)
+        {
+            await kill.WaitForExitAsync();
+        }
+        return await WaitForExitAsync(timeout);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
