@@ -11,7 +11,7 @@ public static class LogEventText
     /// <summary>The request-log lines (one per request).</summary>
     public static IReadOnlyList<LogEvent> RequestLines(this CapturingLogSink sink) =>
         sink.Events.Where(e => e.Properties.TryGetValue("SourceContext", out var value)
-            && value is ScalarValue { Value: "Serilog.AspNetCore.RequestLoggingMiddleware" }).ToList();
+            && value is ScalarValue { Value: "Gateway.Observability.RequestLogMiddleware" }).ToList();
 
     public static string? Scalar(this LogEvent logEvent, string property) =>
         logEvent.Properties.TryGetValue(property, out var value) && value is ScalarValue scalar ? scalar.Value?.ToString() : null;

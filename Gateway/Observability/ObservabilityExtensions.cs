@@ -5,7 +5,6 @@ using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
-using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Observability;
 
@@ -46,21 +45,9 @@ internal static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>One line per request: method, host, path, status, elapsed, user (or <c>-</c>) and route id.</summary>
+    /// <summary>One line per request: see <see cref="RequestLogMiddleware"/>.</summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
-        app.UseSerilogRequestLogging(options =>
-        {
-            options.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
-            options.MessageTemplate =
-                "HTTP {RequestMethod:l} {RequestHost:l}{RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms user {User:l} route {RouteId:l}";
-            options.EnrichDiagnosticContext = (diagnostics, context) =>
-            {
-                diagnostics.Set("RequestHost", context.Request.Host.Value);
-                diagnostics.Set("User", context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : "-");
-                diagnostics.Set("RouteId", context.Features.Get<IReverseProxyFeature>()?.Route.Config.RouteId
-                    ?? context.GetEndpoint()?.DisplayName ?? "-");
-            };
-        });
+        app.UseMiddleware<RequestLogMiddleware>(app.ApplicationServices.GetRequiredService<Serilog.ILogger>());
 
     /// <summary><c>healthz</c>: the process runs. <c>readyz</c>: the session store answers.</summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, string pathPrefix)

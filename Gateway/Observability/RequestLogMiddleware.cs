@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Serilog.Events;
+using Serilog.Parsing;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Observability;
+
+/// <summary>
+/// One line per request (SPEC §11): method, host, path (without the query), status, elapsed ms, user or <c>-</c>, and
+/// route id. Outermost in the pipeline, so the line records the status the client got; a request that fails with an
+/// exception is logged as the 500 it becomes, at Error level like any 5xx. The event is built directly (template
+/// parsed once, no ambient diagnostic context): it is written for every request, so it is kept cheap.
+/// </summary>
+internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger logger)
+{
+    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
+        "HTTP {RequestMethod:l} {RequestHost:l}{RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms user {User:l} route {RouteId:l}");
+
+    private readonly Serilog.ILogger _logger = logger.ForContext<RequestLogMiddleware>();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex)
+        {
+            Write(context, started, StatusCodes.Status500InternalServerError, ex);
+            throw;
+        }
+        Write(context, started, context.Response.StatusCode, null);
+    }
+
+    private void Write(HttpContext context, long started, int status, Exception? exception)
+    {
+        var level = exception is not null || status >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        if (!_logger.IsEnabled(level))
+        {
+            return;
+        }
+        var request = context.Request;
+        var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : "-";
+        var route = context.Features.Get<IReverseProxyFeature>()?.Route.Config.RouteId ?? context.GetEndpoint()?.DisplayName ?? "-";
+        LogEventProperty[] properties =
+        [
+            new("RequestMethod", new ScalarValue(request.Method)),
+            new("RequestHost", new ScalarValue(request.Host.Value)),
+            new("RequestPath", new ScalarValue(request.Path.Value ?? "/")),
+            new("StatusCode", new ScalarValue(status)),
+            new("Elapsed", new ScalarValue(Stopwatch.GetElapsedTime(started).TotalMilliseconds)),
+            new("User", new ScalarValue(user)),
+            new("RouteId", new ScalarValue(route)),
+        ];
+        var activity = Activity.Current;
+        _logger.Write(new LogEvent(DateTimeOffset.Now, level, exception, Template, properties,
+            activity?.TraceId ?? default, activity?.SpanId ?? default));
+    }
+}
