@@ -8,7 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Cookies;
 
 /// <summary>
-/// The framework's cookie handler with one shortcut for the request that every click of a signed-in user makes: when
+/// The framework's cookie handler with two shortcuts. A request without any <c>Cookie</c> header is not signed in
+/// (what the framework would conclude after parsing cookies). And for the request that every click of a signed-in
+/// user makes: when
 /// the cookie was authenticated before on this instance and nothing it depended on has changed since (the store still
 /// vouches for the very same session record, the user directory is the same version, no sliding refresh is due), the
 /// earlier result is returned as it is. Everything else — first sight of a cookie, a record re-read from the store,
@@ -40,8 +42,14 @@ internal sealed class SessionCookieHandler(
         }
     }
 
+    private static readonly Task<AuthenticateResult> NoCookie = Task.FromResult(AuthenticateResult.NoResult());
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (Request.Headers.Cookie.Count == 0)
+        {
+            return NoCookie;
+        }
         if (Options.TicketDataFormat is CachingTicketDataFormat cookies
             && CookieHeader.TryGetSingleValue(Request.Headers.Cookie, Options.Cookie.Name!, out var value)
             && cookies.TryGetAuthenticated(value, out var last)

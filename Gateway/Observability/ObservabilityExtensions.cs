@@ -25,8 +25,7 @@ internal static class ObservabilityExtensions
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
                 .ReadFrom.Configuration(builder.Configuration)
-                .ReadFrom.Services(services)
-                .Enrich.FromLogContext();
+                .ReadFrom.Services(services);
             if (development)
             {
                 logger.WriteTo.Async(sinks => sinks.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"));
