@@ -19,7 +19,21 @@ public sealed class RequestLogStatusTests(RedisServerFixture redis)
         settings["Sso:StoreTimeout"] = "00:00:00.500";
         await using var gateway = await GatewayHost.StartAsync(settings, log.AddTo);
         using var client = gateway.CreateClient();
-        var token = await client.GetSignInTokenAsync(GatewayHost.App1);
+        // The short store timeout is for the frozen Redis below; on a loaded machine the first key-ring read may
+        // exceed it, so wait until the form is served before freezing.
+        string? token = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                token = await client.GetSignInTokenAsync(GatewayHost.App1);
+                return true;
+            }
+            catch (Xunit.Sdk.XunitException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), "the sign-in form is served");
 
         redis.Freeze();
         HttpStatusCode status;
@@ -27,7 +41,7 @@ public sealed class RequestLogStatusTests(RedisServerFixture redis)
         {
             using var response = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
             {
-                ["__antiforgery"] = token, ["username"] = "alice", ["password"] = TestUsers.AlicePassword,
+                ["__antiforgery"] = token!, ["username"] = "alice", ["password"] = TestUsers.AlicePassword,
             });
             status = response.StatusCode;
         }

@@ -1,33 +1,100 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Parsing;
 
 namespace Gateway.Observability;
 
 /// <summary>
-/// Writes log lines to standard output a batch at a time: one buffered write (one system call) per batch instead of one
-/// per line, which under load was most of what the request log cost. Serilog's batching sink calls it from its own
-/// worker, so requests never wait for the console.
+/// Writes log lines to standard output from a background thread that wakes every <c>interval</c> and writes whatever
+/// has queued up in one buffered write. Logging a line is only a lock-free enqueue: no console write, no lock and no
+/// wake-up of another thread per request (Serilog's async and batching sinks wake their worker for nearly every
+/// event under a steady stream, which on a busy core cost more than the line itself). Lines are therefore up to one
+/// interval late; everything queued is written when the logger is disposed (the host stopping). Bounded: beyond
+/// <c>queueLimit</c> waiting lines, new lines are dropped and a warning says how many.
 /// </summary>
-internal sealed class BatchedConsoleSink(ITextFormatter formatter, Stream output) : IBatchedLogEventSink, IDisposable
+internal sealed class BatchedConsoleSink : ILogEventSink, IDisposable
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024)
-    {
-        AutoFlush = false,
-    };
+    private static readonly MessageTemplate DroppedTemplate =
+        new MessageTemplateParser().Parse("{DroppedEvents} log events were dropped: the console did not keep up");
 
-    public Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
+    private readonly ITextFormatter _formatter;
+    private readonly StreamWriter _writer;
+    private readonly TimeSpan _interval;
+    private readonly int _queueLimit;
+    private readonly ConcurrentQueue<LogEvent> _queue = new();
+    private readonly ManualResetEventSlim _stopping = new();
+    private readonly Thread _worker;
+    private int _queued;
+    private int _dropped;
+
+    public BatchedConsoleSink(ITextFormatter formatter, Stream output, TimeSpan interval, int queueLimit)
     {
-        foreach (var logEvent in batch)
-        {
-            formatter.Format(logEvent, _writer);
-        }
-        _writer.Flush();
-        return Task.CompletedTask;
+        _formatter = formatter;
+        _writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
+        _interval = interval;
+        _queueLimit = queueLimit;
+        _worker = new Thread(WriteUntilStopped) { IsBackground = true, Name = "Console log writer" };
+        _worker.Start();
     }
 
-    public Task OnEmptyBatchAsync() => Task.CompletedTask;
+    public void Emit(LogEvent logEvent)
+    {
+        if (Interlocked.Increment(ref _queued) > _queueLimit)
+        {
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+        _queue.Enqueue(logEvent);
+    }
 
-    public void Dispose() => _writer.Dispose();
+    private void WriteUntilStopped()
+    {
+        while (!_stopping.Wait(_interval))
+        {
+            WriteQueued();
+        }
+        WriteQueued();
+    }
+
+    private void WriteQueued()
+    {
+        try
+        {
+            var wrote = false;
+            while (_queue.TryDequeue(out var logEvent))
+            {
+                Interlocked.Decrement(ref _queued);
+                _formatter.Format(logEvent, _writer);
+                wrote = true;
+            }
+            if (Interlocked.Exchange(ref _dropped, 0) is var dropped and > 0)
+            {
+                _formatter.Format(new LogEvent(DateTimeOffset.Now, LogEventLevel.Warning, null, DroppedTemplate,
+                    [new LogEventProperty("DroppedEvents", new ScalarValue(dropped))]), _writer);
+                wrote = true;
+            }
+            if (wrote)
+            {
+                _writer.Flush();
+            }
+        }
+        catch (Exception ex)
+        {
+            // E.g. standard output is gone (a closed pipe): nothing can be written anywhere, and a logging failure must
+            // never end the process; the queue keeps draining, so memory stays bounded.
+            Serilog.Debugging.SelfLog.WriteLine("Console log writer: {0}", ex.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Set();
+        _worker.Join();
+        _writer.Dispose();
+        _stopping.Dispose();
+    }
 }
