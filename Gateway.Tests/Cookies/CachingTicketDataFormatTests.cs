@@ -72,21 +72,27 @@ public sealed class CachingTicketDataFormatTests
         Task.FromResult(AuthenticateResult.NoResult()));
 
     [Fact]
-    public void Authentication_IsRememberedForAnUnprotectedValue_UntilTheValueMustBeCheckedAgain()
+    public void Authentication_IsRememberedForAValueSeenAgain_UntilTheValueMustBeCheckedAgain()
     {
         var format = new CachingTicketDataFormat(_real, _time, 100);
         var cookie = format.Protect(Ticket("abc"));
         var never = format.Protect(Ticket("def"));
+        var once = format.Protect(Ticket("ghi"));
         format.Unprotect(cookie);
+        format.Unprotect(cookie);
+        format.Unprotect(once);
         var authenticated = Authenticated("k1");
 
         Assert.False(format.TryGetAuthenticated(cookie, out _));
         format.Remember(cookie, authenticated);
         format.Remember(never, Authenticated("k2"));
+        format.Remember(once, Authenticated("k3"));
 
         Assert.True(format.TryGetAuthenticated(cookie, out var remembered));
         Assert.Same(authenticated, remembered);
         Assert.False(format.TryGetAuthenticated(never, out _));
+        // Seen once only (e.g. a crawl over many sessions): nothing is kept for it.
+        Assert.False(format.TryGetAuthenticated(once, out _));
 
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.False(format.TryGetAuthenticated(cookie, out _));

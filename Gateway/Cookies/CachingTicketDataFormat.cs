@@ -47,6 +47,7 @@ internal sealed class CachingTicketDataFormat : ISecureDataFormat<Authentication
         var now = _time.GetUtcNow().UtcTicks;
         if (_unprotected.TryGetValue(protectedText, out var entry) && now < entry.ExpiresTicks)
         {
+            entry.SeenAgain = true;
             return entry.Ticket;
         }
         var ticket = _inner.Unprotect(protectedText);
@@ -80,10 +81,14 @@ internal sealed class CachingTicketDataFormat : ISecureDataFormat<Authentication
         return false;
     }
 
-    /// <summary>Records a successful authentication of a value this cache unprotected (others are ignored).</summary>
+    /// <summary>
+    /// Records a successful authentication of a value this cache unprotected and has seen again since (others are
+    /// ignored): a browser's second request makes its later ones cheap, while cookies seen once, e.g. a crawl over many
+    /// sessions, do not fill memory with results nobody asks for again.
+    /// </summary>
     public void Remember(string cookieValue, AuthenticatedCookie authenticated)
     {
-        if (_unprotected.TryGetValue(cookieValue, out var entry))
+        if (_unprotected.TryGetValue(cookieValue, out var entry) && entry.SeenAgain)
         {
             Volatile.Write(ref entry.Authenticated, authenticated);
         }
@@ -105,5 +110,6 @@ internal sealed class CachingTicketDataFormat : ISecureDataFormat<Authentication
         public readonly AuthenticationTicket Ticket = ticket;
         public readonly long ExpiresTicks = expiresTicks;
         public AuthenticatedCookie? Authenticated;
+        public bool SeenAgain;
     }
 }
