@@ -91,6 +91,38 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task PortAlreadyInUse_StopsStartup_WithExitCodeOne_NamingTheListeningAddress()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+
+        await using var gateway = GatewayProcess.Start(_contentRoot, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            [$"--urls=http://127.0.0.1:{port}", .. Arguments(ValidConfiguration())]);
+        var exitCode = await gateway.WaitForExitAsync(ExitTimeout);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}, output:\n{gateway.Errors}{gateway.Output}");
+        var message = Assert.Single(Lines(gateway.Errors), line => line.StartsWith("  ", StringComparison.Ordinal));
+        Assert.Contains($"urls: Failed to bind to address http://127.0.0.1:{port}: address already in use.", message);
+        Assert.DoesNotContain("Unhandled exception", gateway.Errors);
+        Assert.DoesNotContain(Lines(gateway.Errors), line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OtherStartupFailure_ExitsWithSeventy_AndTheReason_InsteadOfCrashing()
+    {
+        // HTTPS without any certificate: Kestrel refuses to start, which no validator of ours anticipates.
+        await using var gateway = GatewayProcess.Start(_contentRoot,
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_GENERATE_ASPNET_CERTIFICATE"] = "false" },
+            ["--urls=https://127.0.0.1:0", .. Arguments(ValidConfiguration())]);
+        var exitCode = await gateway.WaitForExitAsync(ExitTimeout);
+
+        Assert.True(exitCode == 70, $"exit code {exitCode}, output:\n{gateway.Errors}{gateway.Output}");
+        Assert.StartsWith("SsoGateway stopped on an unexpected error: System.InvalidOperationException: Unable to configure HTTPS endpoint.", gateway.Errors);
+        Assert.DoesNotContain("Unhandled exception", gateway.Errors);
+    }
+
+    [Fact]
     public async Task ValidConfiguration_Starts_AndServesHealth()
     {
         await using var gateway = Start(Arguments(ValidConfiguration()));

@@ -68,7 +68,10 @@ public static partial class GatewayHostingExtensions
         return app;
     }
 
-    /// <summary>Runs until shutdown. Configuration errors print one message per key and return exit code 1.</summary>
+    /// <summary>
+    /// Runs until shutdown. Configuration errors print one message per key and return exit code 1; any other failure
+    /// prints the exception and returns 70 (EX_SOFTWARE).
+    /// </summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
         try
@@ -80,6 +83,13 @@ public static partial class GatewayHostingExtensions
         {
             await StartupErrors.PrintAsync(messages);
             return 1;
+        }
+        catch (Exception ex)
+        {
+            // A bug, not a configuration error: the whole exception for the operator, and an exit code an orchestrator
+            // restarts on, instead of the runtime's abort on an unhandled exception.
+            await Console.Error.WriteLineAsync($"SsoGateway stopped on an unexpected error: {ex}");
+            return 70;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Identity;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -15,6 +16,8 @@ public static partial class StartupErrors
     {
         OptionsValidationException validation => validation.Failures.ToList(),
         GatewayConfigurationException or UserDirectoryException => [exception.Message],
+        IOException { InnerException: AddressInUseException } =>
+            [$"urls: {exception.Message} Give the gateway a free port (--urls, ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS)."],
         InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match =>
             [$"{match.Groups["key"].Value}: '{match.Groups["value"].Value}' is not {Expected(match.Groups["type"].Value)}."],
         InvalidOperationException { InnerException: AggregateException proxy } when exception.Message == ProxyConfigFailure =>
