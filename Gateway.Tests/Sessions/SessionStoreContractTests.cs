@@ -50,6 +50,26 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryGetVouched_NeverVouchesForADeletedOrExpiredSession()
+    {
+        var (deleted, expired) = (NewKey(), NewKey());
+        var expiring = NewRecord("bob", idle: TimeSpan.FromSeconds(1));
+        await Store.CreateAsync(deleted, NewRecord("alice"), default);
+        await Store.CreateAsync(expired, expiring, default);
+        var read = await Store.GetAsync(deleted, default);
+        if (Store.TryGetVouched(deleted, out var vouched))
+        {
+            Assert.Equal((read!.User, read.ExpiresAt), (vouched.User, vouched.ExpiresAt));
+        }
+
+        await Store.DeleteAsync(deleted, default);
+        await LetExpireAsync(expired, expiring);
+
+        Assert.False(Store.TryGetVouched(deleted, out _));
+        Assert.False(Store.TryGetVouched(expired, out _));
+    }
+
+    [Fact]
     public async Task Get_NeverCreated_ReturnsNull() =>
         Assert.Null(await Store.GetAsync(NewKey(), default));
 

@@ -25,4 +25,19 @@ public sealed class SessionStoreContractTests_InMemory : SessionStoreContractTes
 
         Assert.Equal(1, store.Count);
     }
+
+    [Fact]
+    public async Task LiveSession_IsVouchedFor_AsTheSameRecordUntilItChanges()
+    {
+        var key = NewKey();
+        await Store.CreateAsync(key, NewRecord(), default);
+
+        Assert.True(Store.TryGetVouched(key, out var first));
+        Assert.True(Store.TryGetVouched(key, out var again));
+        Assert.Same(first, again);
+
+        await Store.TouchAsync(key, first with { LastSeenAt = Time.GetUtcNow().AddMinutes(1) }, default);
+        Assert.True(Store.TryGetVouched(key, out var touched));
+        Assert.NotSame(first, touched);
+    }
 }

@@ -9,13 +9,13 @@ namespace Gateway.Cookies;
 
 /// <summary>
 /// The framework's cookie handler with two shortcuts. A request without any <c>Cookie</c> header is not signed in
-/// (what the framework would conclude after parsing cookies). And for the request that every click of a signed-in
-/// user makes: when
-/// the cookie was authenticated before on this instance and nothing it depended on has changed since (the store still
+/// (what the framework would conclude after parsing cookies). And for the request every click of a signed-in user
+/// makes: when this instance authenticated the same cookie before (and has seen it at least twice, see
+/// <see cref="CachingTicketDataFormat.Remember"/>) and nothing that result depended on has changed (the store still
 /// vouches for the very same session record, the user directory is the same version, no sliding refresh is due), the
-/// earlier result is returned as it is. Everything else — first sight of a cookie, a record re-read from the store,
-/// a directory edit, a due refresh, a store fault, sign-in and sign-out — takes the framework's full path, whose
-/// outcome is the same: the shortcut only skips recomputing it.
+/// earlier result is returned as it is. Everything else (first sight of a cookie, a record re-read from the store, a
+/// directory edit, a due refresh, a store fault, sign-in and sign-out) takes the framework's full path, whose outcome
+/// would be the same: the shortcut only skips recomputing it.
 /// </summary>
 internal sealed class SessionCookieHandler(
     IOptionsMonitor<CookieAuthenticationOptions> options,
