@@ -83,6 +83,52 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task RedisFrozen_OnceATimeoutShowedIt_RequestsFailAtOnce_UntilRedisAnswersAgain()
+    {
+        var settings = Settings(redis.ConnectionString);
+        settings["Sso:StoreTimeout"] = "00:00:05";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        using var alice = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+
+        redis.Freeze();
+        try
+        {
+            // The first request the cache cannot vouch for waits the store timeout (5 s) and gets 503.
+            await Poll.UntilAsync(async () =>
+            {
+                using var response = await alice.GetAsync(GatewayHost.App1, "/api/items");
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            }, TimeSpan.FromSeconds(20), "a request times out on the frozen store");
+
+            // From then on no request waits for it: all of these are answered well within one store timeout.
+            var started = Stopwatch.GetTimestamp();
+            var protectedRoutes = Enumerable.Range(0, 8).Select(async i =>
+            {
+                using var response = await alice.GetAsync(GatewayHost.App1, $"/api/items/{i}");
+                return response.StatusCode;
+            });
+            var statuses = await Task.WhenAll(protectedRoutes);
+            var publicRoute = await alice.GetEchoAsync(GatewayHost.App1, "/public/news");
+            var elapsed = Stopwatch.GetElapsedTime(started);
+
+            Assert.All(statuses, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+            Assert.Null(publicRoute.Header("X-Forwarded-User"));
+            Assert.True(elapsed < TimeSpan.FromSeconds(2.5), $"answered in {elapsed.TotalSeconds:0.0} s while the store timeout is 5 s");
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await alice.GetAsync(GatewayHost.App1, "/api/items");
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(15), "the gateway serves alice again once Redis answers");
+    }
+
+    [Fact]
     public async Task SignOutWhileRedisFrozen_Answers503AndKeepsTheCookie_SignOutAfterThawEndsTheSession()
     {
         await using var gateway = await GatewayHost.StartAsync(Settings(redis.ConnectionString));

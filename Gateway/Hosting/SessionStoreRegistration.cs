@@ -33,6 +33,8 @@ internal static class SessionStoreRegistration
 
         var redisOptions = RedisConfiguration(sso);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
+        services.AddSingleton(sp => new RedisStoreCircuit(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sso.StoreTimeout, sp.GetRequiredService<ILogger<RedisStoreCircuit>>()));
         services.AddSingleton<RedisSessionStore>();
         if (sso.SessionCacheDuration > TimeSpan.Zero)
         {

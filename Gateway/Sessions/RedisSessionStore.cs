@@ -13,12 +13,16 @@ namespace Gateway.Sessions;
 internal sealed class RedisSessionStore(
     IConnectionMultiplexer redis,
     IOptions<SsoOptions> options,
-    TimeProvider time) : ISessionStore
+    TimeProvider time,
+    RedisStoreCircuit? circuit = null) : ISessionStore
 {
     private readonly RedisSessionKeys _keys = new(options.Value.RedisKeyPrefix);
     private readonly TimeSpan _timeout = options.Value.StoreTimeout;
 
-    private IDatabase Database => redis.GetDatabase();
+    // Every command starts here, so none is even sent while Redis is known not to answer (see RedisStoreCircuit).
+    private IDatabase Database => circuit is { IsOpen: true }
+        ? throw new SessionStoreUnavailableException("The Redis session store is not answering; checking again in the background.")
+        : redis.GetDatabase();
 
     // The indexes are written before the session itself and cleaned after it is deleted, so a live session is
     // always findable by an operator; an index entry left by a failed write is dropped when the user is listed.
@@ -163,6 +167,7 @@ internal sealed class RedisSessionStore(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            circuit?.Trip();
             throw new SessionStoreUnavailableException("The Redis session store did not answer.", ex);
         }
     }
