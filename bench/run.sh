@@ -90,10 +90,14 @@ trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 used_ports=" "
+# Ports below the kernel's ephemeral range, so that no outgoing connection (wrk's, the gateway's) can hold the port
+# the server is about to bind (one run failed with nginx's "Address already in use" on a port picked above it).
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || ephemeral_low=32768
+((ephemeral_low > 12000)) || ephemeral_low=60000
 free_port() {
   local port
   for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
     [[ $used_ports == *" $port "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       used_ports+="$port "
