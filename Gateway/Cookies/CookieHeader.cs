@@ -65,6 +65,11 @@ internal static class CookieHeader
         {
             return false;
         }
+        // The usual request of a signed-in browser on a site whose apps set no cookies of their own: nothing is left.
+        if (cookieHeaders is [{ } only] && !only.Contains(';') && only.AsSpan().Trim().StartsWith(namePrefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
 
         var kept = new StringBuilder();
         foreach (var header in cookieHeaders)
