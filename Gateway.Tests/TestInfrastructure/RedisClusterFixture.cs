@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Gateway.Tests.TestInfrastructure;
 
 /// <summary>
@@ -8,8 +6,7 @@ namespace Gateway.Tests.TestInfrastructure;
 /// </summary>
 public sealed class RedisClusterFixture : IAsyncDisposable
 {
-    private readonly List<Process> _processes = [];
-    private readonly string _folder = Directory.CreateTempSubdirectory("ssogw-cluster-").FullName;
+    private readonly ChildProcesses _processes = new("ssogw-cluster-");
 
     public int[] Ports { get; } = [FreePort.Next(), FreePort.Next(), FreePort.Next()];
 
@@ -35,16 +32,16 @@ public sealed class RedisClusterFixture : IAsyncDisposable
     {
         foreach (var port in Ports)
         {
-            _processes.Add(Run("redis-server", "--port", port.ToString(), "--bind", "127.0.0.1", "--protected-mode", "no",
-                "--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--dir", _folder,
-                "--cluster-config-file", $"nodes-{port}.conf", "--cluster-node-timeout", "2000"));
+            _processes.Start("redis-server", "--port", port.ToString(), "--bind", "127.0.0.1", "--protected-mode", "no",
+                "--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--dir", _processes.Folder,
+                "--cluster-config-file", $"nodes-{port}.conf", "--cluster-node-timeout", "2000");
         }
         foreach (var port in Ports)
         {
             await Poll.UntilAsync(async () => (await RedisSentinelFixture.CommandAsync(port, "PING")).StartsWith("+PONG", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(10), $"cluster node {port} answers");
         }
-        using (var create = Run("redis-cli", ["--cluster", "create", .. Ports.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "0", "--cluster-yes"]))
+        using (var create = ChildProcesses.Launch("redis-cli", ["--cluster", "create", .. Ports.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "0", "--cluster-yes"]))
         {
             await create.WaitForExitAsync();
             Assert.True(create.ExitCode == 0, "redis-cli --cluster create failed");
@@ -56,34 +53,5 @@ public sealed class RedisClusterFixture : IAsyncDisposable
         }
     }
 
-    private static Process Run(string program, params string[] args)
-    {
-        var executable = new[] { "/usr/bin/", "/usr/local/bin/" }.Select(d => d + program).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException($"{program} is not installed: run the README's test command, which installs it.");
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-            }
-            process.Dispose();
-        }
-        Directory.Delete(_folder, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 }

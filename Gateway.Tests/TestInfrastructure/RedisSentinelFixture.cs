@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
@@ -13,8 +12,7 @@ public sealed class RedisSentinelFixture : IAsyncDisposable
 {
     public const string ServiceName = "mymaster";
 
-    private readonly List<Process> _processes = [];
-    private readonly string _folder = Directory.CreateTempSubdirectory("ssogw-sentinel-").FullName;
+    private readonly ChildProcesses _processes = new("ssogw-sentinel-");
 
     public int PrimaryPort { get; private set; }
 
@@ -46,18 +44,18 @@ public sealed class RedisSentinelFixture : IAsyncDisposable
         PrimaryPort = FreePort.Next();
         ReplicaPort = FreePort.Next();
         SentinelPorts = [FreePort.Next(), FreePort.Next(), FreePort.Next()];
-        Start("redis-server", ServerArgs(PrimaryPort));
-        Start("redis-server", [.. ServerArgs(ReplicaPort), "--replicaof", "127.0.0.1", PrimaryPort.ToString()]);
+        _processes.Start("redis-server", ServerArgs(PrimaryPort));
+        _processes.Start("redis-server", [.. ServerArgs(ReplicaPort), "--replicaof", "127.0.0.1", PrimaryPort.ToString()]);
         foreach (var port in SentinelPorts)
         {
-            var config = Path.Combine(_folder, $"sentinel-{port}.conf");
+            var config = Path.Combine(_processes.Folder, $"sentinel-{port}.conf");
             await File.WriteAllTextAsync(config, string.Join('\n',
-                $"port {port}", "bind 127.0.0.1", "protected-mode no", "daemonize no", $"dir {_folder}",
+                $"port {port}", "bind 127.0.0.1", "protected-mode no", "daemonize no", $"dir {_processes.Folder}",
                 $"sentinel monitor {ServiceName} 127.0.0.1 {PrimaryPort} 2",
                 $"sentinel down-after-milliseconds {ServiceName} 1000",
                 $"sentinel failover-timeout {ServiceName} 5000",
                 $"sentinel parallel-syncs {ServiceName} 1", ""));
-            Start("redis-sentinel", [config]);
+            _processes.Start("redis-sentinel", [config]);
         }
         await Poll.UntilAsync(async () => (await InfoAsync(ReplicaPort, "replication")).Contains("master_link_status:up"),
             TimeSpan.FromSeconds(10), "the replica is in sync with the primary");
@@ -128,34 +126,5 @@ public sealed class RedisSentinelFixture : IAsyncDisposable
     private static string[] ServerArgs(int port) =>
         ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"];
 
-    private void Start(string program, string[] args)
-    {
-        var executable = new[] { "/usr/bin/", "/usr/local/bin/" }.Select(d => d + program).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException($"{program} is not installed: run the README's test command, which installs it.");
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-            }
-            process.Dispose();
-        }
-        Directory.Delete(_folder, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 }

@@ -20,6 +20,10 @@ internal sealed class IdentityHeadersTransform
     private readonly HashSet<string> _identityHeaders;
     private readonly string _sessionCookiePrefix;
 
+    // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
+    // until the record changes), so its encoded values are computed once and live exactly as long as it does.
+    private readonly ConditionalWeakTable<ClaimsPrincipal, IdentityValues> _valuesByPrincipal = new();
+
     public IdentityHeadersTransform(IOptions<SsoOptions> options)
     {
         _names = options.Value.Headers;
@@ -58,10 +62,6 @@ internal sealed class IdentityHeadersTransform
         }
         return ValueTask.CompletedTask;
     }
-
-    // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
-    // until the record changes), so its encoded values are computed once and live exactly as long as it does.
-    private readonly ConditionalWeakTable<ClaimsPrincipal, IdentityValues> _valuesByPrincipal = new();
 
     private static IdentityValues ValuesOf(ClaimsPrincipal user) => new(
         IdentityHeaderValue.Encode(user.Identity?.Name ?? ""),
