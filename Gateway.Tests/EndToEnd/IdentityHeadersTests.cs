@@ -12,7 +12,13 @@ public abstract class IdentityHeadersTests : GatewayTestBase
     private static readonly string[] IdentityHeaders = ["X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Name", "X-Forwarded-Groups"];
     private static readonly string[] ReservedHeaders = ["X-Sso-User", "X-Sso-Session", "X-Sso-Groups", "X-Sso-Anything-Else"];
 
-    public enum LetterCase { AsDocumented, Lower, Upper, Mixed }
+    /// <summary>
+    /// Spellings a backend may read as the documented name: letter case (HTTP), and <c>_</c> or other punctuation
+    /// for <c>-</c> (CGI-style servers such as PHP, WSGI and Rack fold them into one variable).
+    /// </summary>
+    public enum Spelling { AsDocumented, Lower, Upper, Mixed, Underscores, UnderscoresLower, UnderscoresUpper, OneUnderscore, Dots, MixedPunctuation }
+
+    public static TheoryData<Spelling> Spellings => new(Enum.GetValues<Spelling>());
 
     [Fact]
     public async Task SignedIn_BackendReceivesIdentityHeadersAndUsualForwardedHeaders()
@@ -33,50 +39,57 @@ public abstract class IdentityHeadersTests : GatewayTestBase
     }
 
     [Theory]
-    [InlineData(LetterCase.AsDocumented)]
-    [InlineData(LetterCase.Lower)]
-    [InlineData(LetterCase.Upper)]
-    [InlineData(LetterCase.Mixed)]
-    public async Task ProtectedRoute_SpoofedIdentityHeaders_NeverReachBackend(LetterCase letterCase)
+    [MemberData(nameof(Spellings))]
+    public async Task ProtectedRoute_SpoofedIdentityHeaders_NeverReachBackend(Spelling spelling)
     {
         using var client = Gateway.CreateClient();
         (await client.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
 
-        var echoed = await client.GetEchoAsync(GatewayHost.App2, "/", Spoofed(letterCase));
+        var echoed = await client.GetEchoAsync(GatewayHost.App2, "/", Spoofed(spelling));
 
         AssertRealBob(echoed);
     }
 
     [Theory]
-    [InlineData(LetterCase.AsDocumented)]
-    [InlineData(LetterCase.Lower)]
-    [InlineData(LetterCase.Upper)]
-    [InlineData(LetterCase.Mixed)]
-    public async Task AnonymousRoute_SignedIn_SpoofedHeadersStripped_RealOnesAdded(LetterCase letterCase)
+    [MemberData(nameof(Spellings))]
+    public async Task AnonymousRoute_SignedIn_SpoofedHeadersStripped_RealOnesAdded(Spelling spelling)
     {
         using var client = Gateway.CreateClient();
         (await client.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
 
-        var echoed = await client.GetEchoAsync(GatewayHost.App1, "/public/page", Spoofed(letterCase));
+        var echoed = await client.GetEchoAsync(GatewayHost.App1, "/public/page", Spoofed(spelling));
 
         AssertRealBob(echoed);
     }
 
     [Theory]
-    [InlineData(LetterCase.AsDocumented)]
-    [InlineData(LetterCase.Lower)]
-    [InlineData(LetterCase.Upper)]
-    [InlineData(LetterCase.Mixed)]
-    public async Task AnonymousRoute_NotSignedIn_NoIdentityHeaderReachesBackend(LetterCase letterCase)
+    [MemberData(nameof(Spellings))]
+    public async Task AnonymousRoute_NotSignedIn_NoIdentityHeaderReachesBackend(Spelling spelling)
     {
         using var client = Gateway.CreateClient();
 
-        var echoed = await client.GetEchoAsync(GatewayHost.App1, "/public/page", Spoofed(letterCase));
+        var echoed = await client.GetEchoAsync(GatewayHost.App1, "/public/page", Spoofed(spelling));
 
         foreach (var name in IdentityHeaders)
         {
             Assert.Null(echoed.Header(name));
         }
+        AssertNoSpoofedValue(echoed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Spellings))]
+    public async Task AnonymousRoute_ForwardingHeadersInOtherSpellings_NeverReachBackend(Spelling spelling)
+    {
+        using var client = Gateway.CreateClient();
+        var spoofed = new[] { "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix" }
+            .Select(name => Spelled(name, spelling))
+            .ToDictionary(name => name, _ => "spoofed");
+
+        var echoed = await client.GetEchoAsync(GatewayHost.App1, "/public/page", spoofed);
+
+        Assert.Equal($"{GatewayHost.App1}:{Gateway.Port}", echoed.Header("X-Forwarded-Host"));
+        Assert.Equal("http", echoed.Header("X-Forwarded-Proto"));
         AssertNoSpoofedValue(echoed);
     }
 
@@ -95,6 +108,8 @@ public abstract class IdentityHeadersTests : GatewayTestBase
         {
             ["x-remote-user"] = "spoofed",
             ["X-REMOTE-GROUPS"] = "spoofed",
+            ["x_remote_user"] = "spoofed",
+            ["X_Remote.Groups"] = "spoofed",
         });
 
         Assert.Equal("alice", echoed.Header("X-Remote-User"));
@@ -173,16 +188,28 @@ public abstract class IdentityHeadersTests : GatewayTestBase
         Assert.Equal("张三", Uri.UnescapeDataString(echoed.Header("X-Forwarded-User")!));
     }
 
-    private static Dictionary<string, string> Spoofed(LetterCase letterCase) =>
-        IdentityHeaders.Concat(ReservedHeaders).ToDictionary(name => Cased(name, letterCase), _ => "spoofed");
+    private static Dictionary<string, string> Spoofed(Spelling spelling) =>
+        IdentityHeaders.Concat(ReservedHeaders).ToDictionary(name => Spelled(name, spelling), _ => "spoofed");
 
-    private static string Cased(string name, LetterCase letterCase) => letterCase switch
+    private static string Spelled(string name, Spelling spelling) => spelling switch
     {
-        LetterCase.Lower => name.ToLowerInvariant(),
-        LetterCase.Upper => name.ToUpperInvariant(),
-        LetterCase.Mixed => string.Concat(name.Select((c, i) => i % 2 == 0 ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c))),
+        Spelling.Lower => name.ToLowerInvariant(),
+        Spelling.Upper => name.ToUpperInvariant(),
+        Spelling.Mixed => string.Concat(name.Select((c, i) => i % 2 == 0 ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c))),
+        Spelling.Underscores => name.Replace('-', '_'),
+        Spelling.UnderscoresLower => name.Replace('-', '_').ToLowerInvariant(),
+        Spelling.UnderscoresUpper => name.Replace('-', '_').ToUpperInvariant(),
+        Spelling.OneUnderscore => ReplaceLast(name, '-', '_'),
+        Spelling.Dots => name.Replace('-', '.'),
+        Spelling.MixedPunctuation => string.Concat(name.Select((c, i) => c == '-' ? (i % 2 == 0 ? '_' : '.') : c)),
         _ => name,
     };
+
+    private static string ReplaceLast(string name, char from, char to)
+    {
+        var at = name.LastIndexOf(from);
+        return name[..at] + to + name[(at + 1)..];
+    }
 
     private static void AssertRealBob(EchoedRequest echoed)
     {

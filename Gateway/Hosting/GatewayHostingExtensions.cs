@@ -6,6 +6,7 @@ using Gateway.Demo;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Observability;
+using Gateway.Paths;
 using Gateway.Proxy;
 using Microsoft.Extensions.Options;
 
@@ -53,6 +54,8 @@ public static partial class GatewayHostingExtensions
         // Outermost, so the line records the status the client got (a store fault is logged as the 503 it becomes).
         app.UseRequestLogging();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
+        // Before anything reads the path: what is routed, authorised and forwarded is one canonical path.
+        app.UseCanonicalPaths();
         app.UseSignInCookieDiscard();
         app.UseRouting();
         app.UseAuthentication();

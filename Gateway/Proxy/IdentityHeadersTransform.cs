@@ -9,15 +9,14 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// On every forwarded request: strip every incoming identity header and <c>X-Sso-*</c> header (any letter case),
+/// On every forwarded request: strip every incoming identity header and <c>X-Sso-*</c> header in any spelling
+/// (<see cref="ReservedHeaderNames"/>),
 /// drop the gateway's session cookie, then add the signed-in user's identity headers (SPEC §7).
 /// </summary>
 internal sealed class IdentityHeadersTransform
 {
-    private const string ReservedPrefix = "X-Sso-";
-
     private readonly IdentityHeaderNames _names;
-    private readonly HashSet<string> _identityHeaders;
+    private readonly ReservedHeaderNames _reserved;
     private readonly string _sessionCookiePrefix;
 
     // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
@@ -27,7 +26,7 @@ internal sealed class IdentityHeadersTransform
     public IdentityHeadersTransform(IOptions<SsoOptions> options)
     {
         _names = options.Value.Headers;
-        _identityHeaders = new HashSet<string>(_names.All, StringComparer.OrdinalIgnoreCase);
+        _reserved = new ReservedHeaderNames(_names.All);
         _sessionCookiePrefix = options.Value.CookieName + "=";
     }
 
@@ -36,7 +35,7 @@ internal sealed class IdentityHeadersTransform
         var proxyHeaders = context.ProxyRequest.Headers;
         foreach (var header in context.HttpContext.Request.Headers)
         {
-            if (_identityHeaders.Contains(header.Key) || header.Key.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase))
+            if (_reserved.MustRemove(header.Key))
             {
                 proxyHeaders.Remove(header.Key);
             }

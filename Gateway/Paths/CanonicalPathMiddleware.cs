@@ -1,0 +1,45 @@
+using Gateway.Cookies;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Paths;
+
+/// <summary>
+/// Runs before routing: replaces the request path with its canonical form (<see cref="CanonicalPath"/>), or answers
+/// 400 when the path is ambiguous. Routing, the policy and the forwarded request all use that one path: YARP
+/// forwards <see cref="HttpRequest.Path"/>, percent-encoded once.
+/// </summary>
+internal sealed partial class CanonicalPathMiddleware(RequestDelegate next, ILogger<CanonicalPathMiddleware> logger)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        // "OPTIONS *" and CONNECT's authority form name no path: nothing to route, nothing to canonicalise.
+        if (string.IsNullOrEmpty(rawTarget) || rawTarget == "*" || (context.Request.Path.Value is null or "" && !rawTarget.StartsWith('/')))
+        {
+            return next(context);
+        }
+        if (!CanonicalPath.TryCanonicalize(rawTarget, out var canonical, out var refusal))
+        {
+            Log.PathRefused(logger, refusal);
+            return GatewayResponses.Json(context, StatusCodes.Status400BadRequest,
+                new GatewayError("bad_path", "The request path is ambiguous (encoded separators, path parameters, dot segments above the root, control characters or double encoding)."));
+        }
+        if (!string.Equals(context.Request.Path.Value, canonical, StringComparison.Ordinal))
+        {
+            context.Request.Path = new PathString(canonical);
+        }
+        return next(context);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(7001, LogLevel.Information, "Request path refused: {Refusal}")]
+        public static partial void PathRefused(ILogger logger, CanonicalPath.Refusal refusal);
+    }
+}
+
+internal static class CanonicalPathExtensions
+{
+    /// <summary>Before routing: every later step sees the canonical path or the request is refused.</summary>
+    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.UseMiddleware<CanonicalPathMiddleware>();
+}
