@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Hosting;
 using Gateway.Tests.TestInfrastructure;
 
 namespace Gateway.Tests.Admin;
@@ -15,6 +16,7 @@ public abstract class AdminApiTests : IAsyncLifetime
     {
         var settings = StoreSettings();
         settings["Sso:AdminPolicy"] = "admins";
+        settings["Sso:LoginHost"] = GatewayHost.Login;
         Gateway = await GatewayHost.StartAsync(settings);
     }
 
@@ -112,8 +114,14 @@ public abstract class AdminApiTests : IAsyncLifetime
     [InlineData("Sec-Fetch-Site", "cross-site")]
     [InlineData("Sec-Fetch-Site", "same-site")]
     [InlineData("Origin", "http://blog.sso.localhost")]
+    [InlineData("Origin", "http://app1.sso.localhost:{port}")]
+    [InlineData("Origin", "http://APP2.sso.localhost:{port}")]
+    [InlineData("Origin", "https://login.sso.localhost:{port}")]
+    [InlineData("Origin", "http://login.sso.localhost.evil.test:{port}")]
+    [InlineData("Origin", "null")]
     public async Task Admin_DeleteSentFromAnotherOrigin_IsRefused(string header, string value)
     {
+        value = value.Replace("{port}", Gateway.Port.ToString());
         using var admin = await SignedInAsync(TestUsers.Alice);
         using var bob = await SignedInAsync(TestUsers.Bob);
 
@@ -123,6 +131,46 @@ public abstract class AdminApiTests : IAsyncLifetime
         Assert.Equal("bob", (await bob.GetEchoAsync(GatewayHost.App1, "/")).Header("X-Forwarded-User"));
     }
 
+    [Theory]
+    [InlineData(GatewayHost.App1)]
+    [InlineData(GatewayHost.App2)]
+    [InlineData("APP1.sso.localhost")]
+    public async Task Admin_OnAModulesHost_Gets404_AndNothingReachesTheBackend(string host)
+    {
+        using var admin = await SignedInAsync(TestUsers.Alice);
+        using var bob = await SignedInAsync(TestUsers.Bob);
+
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Get, "/_sso/admin/users/bob/sessions"),
+            (HttpMethod.Delete, "/_sso/admin/users/bob/sessions"),
+            (HttpMethod.Delete, "/_sso/admin/sessions/AAAAAAAAAAAA"),
+            (HttpMethod.Get, "//_sso/admin/users/bob/sessions"),
+        })
+        {
+            var request = new HttpRequestMessage(method, Gateway.Url(host, path));
+            request.Headers.Accept.ParseAdd("application/json");
+            using var response = await admin.Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {host}{path}: {(int)response.StatusCode} {body}");
+            Assert.DoesNotContain("\"backend\"", body);
+        }
+        Assert.Equal("bob", (await bob.GetEchoAsync(GatewayHost.App1, "/")).Header("X-Forwarded-User"));
+    }
+
+    [Fact]
+    public async Task Admin_SameOriginDelete_OnTheLoginHost_Works()
+    {
+        using var admin = await SignedInAsync(TestUsers.Alice);
+        using var bob = await SignedInAsync(TestUsers.Bob);
+
+        using var response = await SendAsync(admin, HttpMethod.Delete, "/_sso/admin/users/bob/sessions",
+            ("Origin", $"http://{GatewayHost.Login}:{Gateway.Port}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await AssertSignedOutAsync(bob);
+    }
+
     private async Task<GatewayClient> SignedInAsync(TestUsers.User user, string? userAgent = null)
     {
         var client = Gateway.CreateClient();
@@ -130,14 +178,14 @@ public abstract class AdminApiTests : IAsyncLifetime
         {
             client.Http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
         }
-        using var signIn = await client.SignInAsync(GatewayHost.App1, user);
+        using var signIn = await client.SignInAsync(GatewayHost.Login, user);
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         return client;
     }
 
     private Task<HttpResponseMessage> SendAsync(GatewayClient client, HttpMethod method, string path, (string Name, string Value)? header = null)
     {
-        var request = new HttpRequestMessage(method, Gateway.Url(GatewayHost.App1, path));
+        var request = new HttpRequestMessage(method, Gateway.Url(GatewayHost.Login, path));
         request.Headers.Accept.ParseAdd("application/json");
         if (header is { } h)
         {
@@ -179,6 +227,29 @@ public sealed class AdminPolicySettingTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using var delete = await admin.Http.DeleteAsync(gateway.Url(GatewayHost.App1, "/_sso/admin/sessions/AAAAAAAAAAAA"));
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminPolicyWithoutLoginHost_OutsideDevelopment_StopsStartup_NamingTheKey()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            GatewayHost.StartAsync(new Dictionary<string, string?> { ["Sso:AdminPolicy"] = "admins" }));
+
+        Assert.Contains(StartupErrors.Describe(error)!, m => m.StartsWith("Sso:AdminPolicy:", StringComparison.Ordinal) && m.Contains("Sso:LoginHost"));
+    }
+
+    [Theory]
+    [InlineData("app1.sso.localhost")]
+    [InlineData("APP1.sso.localhost:8443")]
+    public async Task AdminPolicyWithALoginHostThatServesAModule_StopsStartup_NamingTheRoute(string loginHost)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sso:AdminPolicy"] = "admins",
+            ["Sso:LoginHost"] = loginHost,
+        }));
+
+        Assert.Contains(StartupErrors.Describe(error)!, m => m.StartsWith("ReverseProxy:Routes:app1", StringComparison.Ordinal) && m.Contains("login host"));
     }
 
     [Fact]

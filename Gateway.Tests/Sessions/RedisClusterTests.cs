@@ -19,6 +19,7 @@ public sealed class RedisClusterTests
             ["Sso:Redis"] = cluster.ConnectionString,
             ["Sso:StoreTimeout"] = "00:00:05",
             ["Sso:AdminPolicy"] = "admins",
+            ["Sso:LoginHost"] = GatewayHost.Login,
         };
         await using var a = await GatewayHost.StartAsync(settings);
         await using var b = await GatewayHost.StartAsync(settings);
@@ -39,16 +40,16 @@ public sealed class RedisClusterTests
         adminOnB.Cookies.Add(admin.Cookies.GetAllCookies());
         Assert.Equal("alice", (await adminOnB.GetEchoAsync(GatewayHost.App2, "/")).Header("X-Forwarded-User"));
 
-        using var list = await admin.GetAsync(GatewayHost.App1, "/_sso/admin/users/bob/sessions");
+        using var list = await admin.GetAsync(GatewayHost.Login, "/_sso/admin/users/bob/sessions");
         using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
         var handles = listed.RootElement.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("handle").GetString()!).ToList();
         Assert.Equal(4, handles.Count);
 
-        using (var one = await admin.Http.DeleteAsync(a.Url(GatewayHost.App1, $"/_sso/admin/sessions/{handles[0]}")))
+        using (var one = await admin.Http.DeleteAsync(a.Url(GatewayHost.Login, $"/_sso/admin/sessions/{handles[0]}")))
         {
             Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         }
-        using (var all = await admin.Http.DeleteAsync(a.Url(GatewayHost.App1, "/_sso/admin/users/bob/sessions")))
+        using (var all = await admin.Http.DeleteAsync(a.Url(GatewayHost.Login, "/_sso/admin/users/bob/sessions")))
         {
             using var ended = JsonDocument.Parse(await all.Content.ReadAsStringAsync());
             Assert.Equal(3, ended.RootElement.GetProperty("ended").GetArrayLength());

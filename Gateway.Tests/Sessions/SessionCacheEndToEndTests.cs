@@ -20,6 +20,7 @@ public sealed class SessionCacheEndToEndTests(RedisServerFixture redis)
     {
         ["Sso:SessionCacheDuration"] = "00:01:00",
         ["Sso:AdminPolicy"] = "admins",
+        ["Sso:LoginHost"] = GatewayHost.Login,
     };
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class SessionCacheEndToEndTests(RedisServerFixture redis)
         using var admin = instances.A.CreateClient();
         (await admin.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
 
-        var request = new HttpRequestMessage(HttpMethod.Delete, instances.A.Url(GatewayHost.App1, "/_sso/admin/users/bob/sessions"));
+        var request = new HttpRequestMessage(HttpMethod.Delete, instances.A.Url(GatewayHost.Login, "/_sso/admin/users/bob/sessions"));
         request.Headers.Accept.ParseAdd("application/json");
         using (var revoke = await admin.Http.SendAsync(request))
         {

@@ -17,6 +17,9 @@ public sealed class GatewayHost : IAsyncDisposable
     public const string App2 = "app2.sso.localhost";
     public const string Outside = "other.test";
 
+    /// <summary>A host with no route: the <c>Sso:LoginHost</c> of tests that need one (the admin API lives there).</summary>
+    public const string Login = "login.sso.localhost";
+
     private readonly WebApplication _app;
     private readonly EchoBackend[] _backends;
 

@@ -5,9 +5,10 @@ namespace Gateway.Admin;
 
 /// <summary>
 /// The operators' API under <c>{PathPrefix}/admin</c>, for users passing the policy named by <c>Sso:AdminPolicy</c>:
-/// list a user's live sessions, end them all, end one by its handle. Without <c>Sso:AdminPolicy</c> it is switched off: every path under it answers 404.
+/// list a user's live sessions, end them all, end one by its handle. It answers only on <c>Sso:LoginHost</c>
+/// (<see cref="AdminHost"/>), and its DELETEs only to requests from that origin (<see cref="SameOriginOnly"/>). Without <c>Sso:AdminPolicy</c> it is switched off: every path under it answers 404.
 /// </summary>
-internal static class AdminApiExtensions
+internal static partial class AdminApiExtensions
 {
     public static IServiceCollection AddAdminApi(this IServiceCollection services)
     {
@@ -19,8 +20,9 @@ internal static class AdminApiExtensions
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         // Read from configuration, not the options: validation (which names a bad key) runs when the host starts.
-        var policy = endpoints.ServiceProvider.GetRequiredService<IConfiguration>()
-            .GetSection(SsoOptions.SectionName)[nameof(SsoOptions.AdminPolicy)];
+        var sso = endpoints.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(SsoOptions.SectionName);
+        var policy = sso[nameof(SsoOptions.AdminPolicy)];
+        var loginHost = sso[nameof(SsoOptions.LoginHost)];
         if (string.IsNullOrWhiteSpace(policy))
         {
             // Switched off: the gateway's admin paths answer 404 rather than reach a backend.
@@ -28,6 +30,16 @@ internal static class AdminApiExtensions
             return endpoints;
         }
         var admin = endpoints.MapGroup(pathPrefix + "/admin").RequireAuthorization(policy);
+        if (string.IsNullOrWhiteSpace(loginHost))
+        {
+            Log.AdminOnEveryHost(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApiExtensions)));
+        }
+        else
+        {
+            // Elsewhere the paths fall to the 404 below, before authentication has anything to say.
+            admin.RequireHost(AdminHost.Name(loginHost));
+            endpoints.Map(pathPrefix + "/admin/{**rest}", () => Results.NotFound()).AllowAnonymous();
+        }
         admin.MapGet("/users/{username}/sessions",
             (string username, AdminHandlers handlers, CancellationToken cancellationToken) =>
                 handlers.ListAsync(username, cancellationToken));
@@ -40,5 +52,11 @@ internal static class AdminApiExtensions
                 handlers.EndSessionAsync(handle, context))
             .AddEndpointFilter(SameOriginOnly.Filter);
         return endpoints;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5003, LogLevel.Warning, "Sso:AdminPolicy is set without Sso:LoginHost: the admin API answers on every module's host (allowed in Development only).")]
+        public static partial void AdminOnEveryHost(ILogger logger);
     }
 }
