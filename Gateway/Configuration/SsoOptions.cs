@@ -73,6 +73,9 @@ public sealed class SsoOptions
 
     /// <summary>Failed sign-ins allowed per username and per client address.</summary>
     public LockoutOptions Lockout { get; set; } = new();
+
+    /// <summary>How many password checks run at once, and how many may wait (a sign-in storm must not take every core).</summary>
+    public PasswordCheckOptions PasswordChecks { get; set; } = new();
 }
 
 /// <summary>One named policy: a user passes when named in <see cref="Users"/> or a member of one of <see cref="Groups"/>.</summary>
@@ -99,4 +102,16 @@ public sealed class LockoutOptions
 
     /// <summary>How long failures are remembered. Default fifteen minutes.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+public sealed class PasswordCheckOptions
+{
+    /// <summary>
+    /// Password verifications (deliberately slow PBKDF2) running at once. Default half the processors, at least one,
+    /// so proxied traffic keeps the rest during a sign-in storm.
+    /// </summary>
+    public int MaxConcurrent { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Sign-ins that may wait for a free verification; past this the answer is 503 with <c>Retry-After</c>. Default 32.</summary>
+    public int QueueLimit { get; set; } = 32;
 }

@@ -87,6 +87,14 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         {
             errors.Add("Sso:Lockout:Window: must be positive (e.g. 00:15:00).");
         }
+        if (options.PasswordChecks.MaxConcurrent < 1)
+        {
+            errors.Add("Sso:PasswordChecks:MaxConcurrent: must be at least 1.");
+        }
+        if (options.PasswordChecks.QueueLimit < 0)
+        {
+            errors.Add("Sso:PasswordChecks:QueueLimit: must be 0 or more.");
+        }
     }
 
     private void ValidatePaths(SsoOptions options, List<string> errors)

@@ -15,11 +15,14 @@ internal sealed partial class LoginHandlers(
     PasswordVerifier verifier,
     UserDirectory directory,
     SignInLockout lockout,
+    PasswordCheckLimiter passwordChecks,
     ReturnUrlValidator returnUrls,
     IOptions<SsoOptions> options,
     ILogger<LoginHandlers> logger)
 {
     private const string WrongCredentials = "Wrong username or password.";
+    private const string BusyMessage = "Many people are signing in right now. Please try again in a few seconds.";
+    private const string BusyRetryAfterSeconds = "2";
     private const int MaxFormBytes = 16 * 1024;
     private const int MaxAuditNameLength = 128;
 
@@ -60,7 +63,21 @@ internal sealed partial class LoginHandlers(
                 _loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, LockedOutMessage(attempt.RetryAfter)));
         }
 
-        var user = username.Length == 0 || password.Length == 0 ? null : verifier.Verify(username, password);
+        UserAccount? user = null;
+        if (username.Length > 0 && password.Length > 0)
+        {
+            using var lease = await passwordChecks.AcquireAsync(context.RequestAborted);
+            if (!lease.IsAcquired)
+            {
+                // Not the person's fault: the attempt is taken back, and they may simply try again.
+                await lockout.NotAttemptedAsync(attempt, context.RequestAborted);
+                Log.SignInBusy(logger, AuditName(username), client);
+                context.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
+                return Page(context, StatusCodes.Status503ServiceUnavailable, LoginPages.SignIn(
+                    _loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, BusyMessage));
+            }
+            user = verifier.Verify(username, password);
+        }
         if (user is null)
         {
             // The reason is for the audit log only: the response is the same whatever went wrong (SPEC §9).
@@ -166,6 +183,9 @@ internal sealed partial class LoginHandlers(
 
         [LoggerMessage(3003, LogLevel.Information, "Audit: signed out {User} from {ClientAddress}, session {SessionHandle}")]
         public static partial void SignedOut(ILogger logger, string user, string clientAddress, string sessionHandle);
+
+        [LoggerMessage(3005, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: too many password checks waiting (503)")]
+        public static partial void SignInBusy(ILogger logger, string user, string clientAddress);
 
         [LoggerMessage(3004, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
         public static partial void LockedOut(ILogger logger, string user, string clientAddress, LockoutReason lockedBy, int retryAfterSeconds);

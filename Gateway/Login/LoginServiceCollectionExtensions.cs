@@ -16,6 +16,7 @@ internal static class LoginServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<RedisSignInAttemptStore>(provider, redis)
             : ActivatorUtilities.CreateInstance<InMemorySignInAttemptStore>(provider));
         services.AddSingleton<SignInLockout>();
+        services.AddSingleton<PasswordCheckLimiter>();
         services.AddSingleton<LoginHandlers>();
         services.AddAntiforgery();
         services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()

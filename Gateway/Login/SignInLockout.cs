@@ -48,6 +48,10 @@ internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptio
     public Task SucceededAsync(SignInAttempt attempt, CancellationToken cancellationToken) =>
         Task.WhenAll(store.ResetAsync(attempt.UserKey, cancellationToken), store.DecrementAsync(attempt.AddressKey, cancellationToken));
 
+    /// <summary>The attempt was never made (the gateway was too busy to check it): take it back from both counters.</summary>
+    public Task NotAttemptedAsync(SignInAttempt attempt, CancellationToken cancellationToken) =>
+        Task.WhenAll(store.DecrementAsync(attempt.UserKey, cancellationToken), store.DecrementAsync(attempt.AddressKey, cancellationToken));
+
     /// <summary>Trimmed, lower-case (invariant) and hashed, so the key is short whatever was typed.</summary>
     internal static string UserKey(string username)
     {
