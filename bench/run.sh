@@ -10,7 +10,8 @@
 #
 # Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration),
 # BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS,
-# BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass),
+# BENCH_SESSIONS, BENCH_MEMORY_SECONDS (cap of the memory pass), BENCH_ZIPF_USERS (users of the many-users pass,
+# default 10 000, at most BENCH_SESSIONS), BENCH_ZIPF_S (its Zipf exponent, default 1.0),
 # BENCH_SUT_CPU / BENCH_LOAD_CPU (cores), BENCH_GATEWAY_ARGS (extra gateway arguments, for experiments),
 # BENCH_OUT (markdown copy of the results, default bench/last-run.md), BENCH_KEEP_TMP=1 (keep the logs).
 #
@@ -27,6 +28,8 @@ warmup=${BENCH_WARMUP:-20}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-2}
 sessions=${BENCH_SESSIONS:-100000}
+zipf_users=${BENCH_ZIPF_USERS:-10000}
+zipf_s=${BENCH_ZIPF_S:-1.0}
 memory_seconds=${BENCH_MEMORY_SECONDS:-40}
 sut_cpu=${BENCH_SUT_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
@@ -35,7 +38,7 @@ read -r -a extra_gateway_args <<<"${BENCH_GATEWAY_ARGS:-}"
 mode=${1:-full}
 case $mode in
   full | --hold) ;;
-  --quick) duration=1 rounds=1 warmup=1 sessions=2000 memory_seconds=3 ;;
+  --quick) duration=1 rounds=1 warmup=1 sessions=2000 memory_seconds=3 zipf_users=2000 ;;
   *) echo "usage: bash bench/run.sh [--quick | --hold]" >&2; exit 2 ;;
 esac
 
@@ -382,6 +385,52 @@ rss_after_sessions=$(rss_mb "${pid[gateway]}")
 hwm_after_sessions=$(hwm_mb "${pid[gateway]}")
 live_sessions=$(rcli --scan --pattern 'sso:s:*' | wc -l)
 
+# ---------------------------------------------------------------- many users, skewed popularity
+((zipf_users > sessions)) && zipf_users=$sessions
+# run_zipf CONFIG CONNECTIONS SECONDS: like run_wrk, each request with the cookie of a Zipf-picked user
+run_zipf() {
+  local config=$1 conns=$2 seconds=$3 t=$threads line
+  ((conns < t)) && t=$conns
+  line=$(timeout $((seconds + 60)) taskset -c "$load_cpu" wrk -t"$t" -c"$conns" -d"${seconds}s" --timeout 5s \
+    -s "$root/bench/wrk/zipf.lua" "${url[$config]}" -- "$tmp/cookies.txt" "$zipf_users" sso_session "$zipf_s" \
+    | grep '^BENCH ') || die "wrk failed for the many-users pass ($config)"
+  parse_bench "$line"
+}
+log "many users: $zipf_users sessions, Zipf s=$zipf_s, warm-up ${warmup} s per configuration"
+zipf_rss_before=$(rss_mb "${pid[gateway]}")
+for config in "${configs[@]}"; do run_zipf "$config" "$connections" "$warmup" >/dev/null; done
+declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_requests=() z_ticks=() z_errors=() z_touched=()
+for round in $(seq "$rounds"); do
+  for load in saturation moderate; do
+    conns=$connections
+    [[ $load == moderate ]] && conns=$moderate
+    for config in "${configs[@]}"; do
+      sut=${pid[${process[$config]}]}
+      key=$load.$config
+      before=$(redis_calls) ticks_before=$(cpu_ticks "$sut")
+      run_zipf "$config" "$conns" "$duration"
+      after=$(redis_calls) ticks_after=$(cpu_ticks "$sut")
+      delta=$(calls_delta "$before" "$after")
+      z_rps[$key]+=" $w_rps" z_p50[$key]+=" $w_p50" z_p99[$key]+=" $w_p99"
+      z_calls[$key]=$(( ${z_calls[$key]:-0} + ${delta%% *} ))
+      z_requests[$key]=$(( ${z_requests[$key]:-0} + w_requests ))
+      z_ticks[$key]=$(( ${z_ticks[$key]:-0} + ticks_after - ticks_before ))
+      z_errors[$key]=$(( ${z_errors[$key]:-0} + w_errors ))
+      z_touched[$key]=$w_touched
+      log "many users, round $round, $load, ${label[$config]}: $w_rps req/s, p99 $w_p99 us, $w_touched users"
+    done
+  done
+done
+zipf_rss_after=$(rss_mb "${pid[gateway]}")
+zipf_hwm=$(hwm_mb "${pid[gateway]}")
+# Is the load generator the limit? How busy each core is during one more saturated authenticated run.
+core_times() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+busy_percent() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'; }
+sut_before=$(core_times "$sut_cpu") load_before=$(core_times "$load_cpu")
+run_zipf authenticated "$connections" 3
+sut_busy=$(busy_percent "$sut_before" "$(core_times "$sut_cpu")")
+load_busy=$(busy_percent "$load_before" "$(core_times "$load_cpu")")
+
 # ---------------------------------------------------------------- the report
 us_to_ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else print "-" }'; }
@@ -439,5 +488,32 @@ sum() { tr ' ' '\n' | awk '{ s += $1 } END { print s + 0 }'; }
   echo "| throughput / p99 over many sessions | ${w_rps%.*} req/s / $(us_to_ms "$w_p99") ms |"
   echo "| Redis commands per request | $(per_request "$memory_calls" "$w_requests") |"
   echo "| errors | $w_errors |"
+  echo
+  echo "Many users: the first $zipf_users of those sessions, each request's cookie picked Zipf-like (weight 1/k^$zipf_s),"
+  echo "the same requests (cookies included) for every configuration; $rounds rounds x $duration s, medians."
+  echo
+  echo "| configuration | load | req/s | p50 ms | p99 ms | vs baseline | CPU µs/req | Redis cmds/req | distinct users/run | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for load in saturation moderate; do
+    for config in "${configs[@]}"; do
+      key=$load.$config
+      r=$(median <<<"${z_rps[$key]}")
+      base=$(median <<<"${z_rps[$load.baseline]}")
+      vs_base="-"
+      [[ $config != baseline ]] && vs_base=$(ratio "$r" "$base")
+      cmds="-"
+      [[ $config != baseline ]] && cmds=$(per_request "${z_calls[$key]}" "${z_requests[$key]}")
+      cpu=$(awk -v t="${z_ticks[$key]}" -v hz="$clock_ticks" -v r="${z_requests[$key]}" 'BEGIN { if (r > 0) printf "%.0f", t / hz * 1e6 / r; else print "-" }')
+      printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$config]}" "$load" "$r" \
+        "$(us_to_ms "$(median <<<"${z_p50[$key]}")")" "$(us_to_ms "$(median <<<"${z_p99[$key]}")")" \
+        "$vs_base" "$cpu" "$cmds" "${z_touched[$key]}" "${z_errors[$key]}"
+    done
+  done
+  echo
+  z_added=$(awk -v a="$(median <<<"${z_p99[moderate.authenticated]}")" -v b="$(median <<<"${z_p99[moderate.anonymous]}")" \
+    'BEGIN { printf "%.3f", (a - b) / 1000 }')
+  echo "- p99 the session check adds at moderate load with many users (authenticated minus anonymous): $z_added ms"
+  echo "- gateway RSS: $zipf_rss_before MB before the many-users pass, $zipf_rss_after MB after (peak $zipf_hwm MB)"
+  echo "- during a saturated authenticated many-users run the gateway's core was $sut_busy % busy and the load core (wrk, nginx, Redis) $load_busy %: when the load core is the busier one, the generator, not the gateway, sets the pace"
 } | tee "$out"
 log "results also in ${out#"$root"/}"
