@@ -22,7 +22,7 @@ internal static class LoginServiceCollectionExtensions
         services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()
             .Configure<IOptions<SsoOptions>>((antiforgery, sso) =>
             {
-                antiforgery.Cookie.Name = sso.Value.CookieName + "_af";
+                antiforgery.Cookie.Name = sso.Value.CookieName + Cookies.GatewayCookieNames.AntiforgerySuffix;
                 antiforgery.Cookie.HttpOnly = true;
                 antiforgery.Cookie.SameSite = SameSiteMode.Strict;
                 // Not Always: antiforgery then throws on any request that is not HTTPS to the gateway itself, which

@@ -11,13 +11,13 @@ namespace Gateway.Proxy;
 /// <summary>
 /// On every forwarded request: strip every incoming identity header and <c>X-Sso-*</c> header in any spelling
 /// (<see cref="ReservedHeaderNames"/>),
-/// drop the gateway's session cookie, then add the signed-in user's identity headers (SPEC §7).
+/// drop the gateway's session and antiforgery cookies, then add the signed-in user's identity headers (SPEC §7).
 /// </summary>
 internal sealed class IdentityHeadersTransform
 {
     private readonly IdentityHeaderNames _names;
     private readonly ReservedHeaderNames _reserved;
-    private readonly string _sessionCookiePrefix;
+    private readonly GatewayCookieNames _gatewayCookies;
 
     // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
     // until the record changes), so its encoded values are computed once and live exactly as long as it does.
@@ -27,7 +27,7 @@ internal sealed class IdentityHeadersTransform
     {
         _names = options.Value.Headers;
         _reserved = new ReservedHeaderNames(_names.All);
-        _sessionCookiePrefix = options.Value.CookieName + "=";
+        _gatewayCookies = GatewayCookieNames.NotForBackends(options.Value);
     }
 
     public ValueTask ApplyAsync(RequestTransformContext context)
@@ -41,7 +41,7 @@ internal sealed class IdentityHeadersTransform
             }
         }
 
-        if (CookieHeader.TryRemove(context.HttpContext.Request.Headers.Cookie, _sessionCookiePrefix, out var otherCookies))
+        if (CookieHeader.TryRemove(context.HttpContext.Request.Headers.Cookie, _gatewayCookies, out var otherCookies))
         {
             proxyHeaders.Remove("Cookie");
             if (otherCookies is not null)
