@@ -65,6 +65,84 @@ public sealed class CachingTicketDataFormatTests
         }
     }
 
+    /// <summary>The real format, counting how often it is asked to unprotect.</summary>
+    private sealed class Counting(ISecureDataFormat<AuthenticationTicket> inner) : ISecureDataFormat<AuthenticationTicket>
+    {
+        public int Unprotected;
+
+        public string Protect(AuthenticationTicket data) => inner.Protect(data);
+
+        public string Protect(AuthenticationTicket data, string? purpose) => inner.Protect(data, purpose);
+
+        public AuthenticationTicket? Unprotect(string? protectedText) => Unprotect(protectedText, null);
+
+        public AuthenticationTicket? Unprotect(string? protectedText, string? purpose)
+        {
+            Unprotected++;
+            return inner.Unprotect(protectedText, purpose);
+        }
+    }
+
+    // Each turns a valid value into one Data Protection's decoder still accepts (or a form the gateway never issues).
+    public static TheoryData<string, Func<string, string>> Variants => new()
+    {
+        { "trailing space", v => v + " " },
+        { "spaces inside", v => v[..10] + "    " + v[10..] },
+        { "leading space", v => " " + v },
+        { "tab", v => v[..5] + "\t" + v[5..] },
+        { "CR LF", v => v[..5] + "\r\n" + v[5..] },
+        { "one padding", v => v + "=" },
+        { "two padding", v => v + "==" },
+        { "standard base64 alphabet", v => v.Replace('-', '+').Replace('_', '/') },
+        { "quoted", v => "\"" + v + "\"" },
+        { "over the length limit", v => v + new string('A', CachingTicketDataFormat.MaxValueLength) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ValueNotInTheIssuedForm_IsRefusedUnread_AndNotRemembered(string variant, Func<string, string> change)
+    {
+        var inner = new Counting(_real);
+        var format = new CachingTicketDataFormat(inner, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+        var changed = change(cookie);
+        Assert.NotEqual(cookie, changed);
+
+        Assert.Null(format.Unprotect(changed));
+        Assert.Equal(0, inner.Unprotected);
+        Assert.Equal(0, format.Count);
+        Assert.Equal(0, format.ApproximateBytes);
+        Assert.NotNull(format.Unprotect(cookie));
+        Assert.True(variant.Length > 0);
+    }
+
+    [Fact]
+    public void ManySessions_StayWithinTheByteBound()
+    {
+        const long bound = 20 * (CachingTicketDataFormat.EntryOverheadBytes + 2 * 500);
+        var format = new CachingTicketDataFormat(_real, _time, 1000, maxBytes: bound);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.NotNull(format.Unprotect(format.Protect(Ticket($"s{i}"))));
+            Assert.InRange(format.ApproximateBytes, 1, bound);
+        }
+        Assert.InRange(format.Count, 1, 25);
+    }
+
+    [Fact]
+    public void ApproximateBytes_CountsEveryEntryOnce_AndDropsWithIt()
+    {
+        var format = new CachingTicketDataFormat(_real, _time, 100);
+        var cookie = format.Protect(Ticket("abc"));
+        format.Unprotect(cookie);
+        format.Unprotect(cookie);
+        Assert.Equal(CachingTicketDataFormat.EntryOverheadBytes + 2 * cookie.Length, format.ApproximateBytes);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        format.Unprotect(cookie);
+        Assert.Equal(CachingTicketDataFormat.EntryOverheadBytes + 2 * cookie.Length, format.ApproximateBytes);
+    }
+
     private static AuthenticatedCookie Authenticated(string id) => new(
         new Gateway.Sessions.SessionKey(id),
         new Gateway.Sessions.SessionRecord { User = "alice", CreatedAt = default, LastSeenAt = default, AbsoluteExpiresAt = default, ExpiresAt = default },

@@ -30,6 +30,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Resident memory of the process now (<c>VmRSS</c> from <c>/proc</c>), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+    }
+
     public static GatewayProcess Start(string workingDirectory, IDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
