@@ -425,7 +425,7 @@ zipf_rss_after=$(rss_mb "${pid[gateway]}")
 zipf_hwm=$(hwm_mb "${pid[gateway]}")
 # Is the load generator the limit? How busy each core is during one more saturated authenticated run.
 core_times() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
-busy_percent() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'; }
+busy_percent() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }'; }
 sut_before=$(core_times "$sut_cpu") load_before=$(core_times "$load_cpu")
 run_zipf authenticated "$connections" 3
 sut_busy=$(busy_percent "$sut_before" "$(core_times "$sut_cpu")")
