@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need when it is missing
-# (redis-server and redis-sentinel, Debian's chromium for the browser test), then runs every test
-# and ends with the line "N passed, M failed". Extra arguments go to `dotnet test`.
+# (redis-server and redis-sentinel, Debian's chromium for the browser test, Node and the test OpenID
+# provider's npm packages from its lock file), then runs every test and ends with the line
+# "N passed, M failed". Extra arguments go to `dotnet test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +10,21 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   echo "Installing ${missing[*]} from apt..."
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The OpenID Connect tests run oidc-provider (npm) as their identity provider, pinned by its lock file.
+provider="Gateway.Tests/OpenIdConnect/Provider"
+if [[ ! -f $provider/node_modules/oidc-provider/package.json ]]; then
+  echo "Installing the test OpenID provider's npm packages..."
+  (cd "$provider" && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

@@ -48,11 +48,13 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="services">Extra service registrations, e.g. a log sink or a fake clock.</param>
     /// <param name="users">The users file; default <see cref="TestUsers.All"/>.</param>
     /// <param name="sharedContentRoot">Use this folder (and its users file) instead of a new one, e.g. for a second instance.</param>
+    /// <param name="port">Listen here instead of a port of the system's choosing (when its URLs must be known first).</param>
     public static async Task<GatewayHost> StartAsync(
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
         IEnumerable<TestUsers.User>? users = null,
-        string? sharedContentRoot = null)
+        string? sharedContentRoot = null,
+        int port = 0)
     {
         var contentRoot = sharedContentRoot ?? Directory.CreateTempSubdirectory("ssogw-").FullName;
         Directory.CreateDirectory(contentRoot);
@@ -81,7 +83,7 @@ public sealed class GatewayHost : IAsyncDisposable
             ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
         });
         builder.Configuration.AddInMemoryCollection(config.Where(kv => kv.Value is not null));
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         services?.Invoke(builder.Services);
         builder.AddSsoGateway();
         var app = builder.Build();

@@ -12,7 +12,7 @@ internal static class LoginUrl
     }
 
     /// <summary>The login host with the request's port when the configured host names none.</summary>
-    private static string LoginHostFor(HttpRequest request, SsoOptions options)
+    internal static string LoginHostFor(HttpRequest request, SsoOptions options)
     {
         if (string.IsNullOrEmpty(options.LoginHost))
         {

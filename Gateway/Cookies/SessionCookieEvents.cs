@@ -8,13 +8,15 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Cookies;
 
 /// <summary>
-/// What happens around the session cookie: a user who left the directory is signed out on their next request, and
+/// What happens around the session cookie: a user who left the directory is signed out on their next request (a
+/// user who signed in at an OpenID Connect provider is not in the directory: see <see cref="ExternalProviders"/>), and
 /// a user whose entry changed gets the directory's current groups, email and name;
 /// a challenge becomes a login redirect for browser navigations, 401 JSON for everything else, or 503 when the
 /// store did not answer; a refusal becomes a plain 403.
 /// </summary>
 internal sealed partial class SessionCookieEvents(
     UserDirectory directory,
+    ExternalProviders providers,
     IOptions<SsoOptions> options,
     ILogger<SessionCookieEvents> logger) : CookieAuthenticationEvents
 {
@@ -24,8 +26,17 @@ internal sealed partial class SessionCookieEvents(
     {
         var principal = context.Principal;
         var name = principal?.Identity?.Name;
-        var user = name is null ? null : directory.Find(name);
-        if (user is { Disabled: false })
+        if (principal is not null && name is not null && UserPrincipal.ProviderOf(principal) is { } provider)
+        {
+            // A provider's user lives only in the session, so the directory has nothing to say about them, except
+            // that a name is never both: once users.json has it, the provider session of that name stops (fail
+            // closed, see README). So does the session of a provider that is no longer configured.
+            if (providers.Find(provider) is not null && directory.Find(name) is null)
+            {
+                return;
+            }
+        }
+        else if (name is not null && directory.Find(name) is { Disabled: false } user)
         {
             // The directory is the truth: an edit of the user's groups, email or name applies to their sessions at once
             // (a user taken out of "admin" loses admin routes on the next request, not when the session ends).

@@ -54,6 +54,6 @@ internal static class SessionCookieServiceCollectionExtensions
     public static IApplicationBuilder UseSignInCookieDiscard(this IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value;
-        return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix + "/login", GatewayCookieNames.SessionOnly(options));
+        return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix, GatewayCookieNames.SessionOnly(options));
     }
 }

@@ -53,6 +53,9 @@ internal sealed partial class SessionTicketStore(
             ExpiresAt = Min(now + _idleTimeout, absoluteExpiry),
             ClientAddress = httpContext?.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(httpContext?.Request.Headers.UserAgent.ToString(), 200),
+            Provider = UserPrincipal.ProviderOf(ticket.Principal),
+            ProviderSessionId = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSessionId),
+            ProviderSubject = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSubject),
         };
         await store.CreateAsync(key, record, cancellationToken);
         Log.SessionCreated(logger, record.User, key.Handle);
@@ -136,6 +139,10 @@ internal sealed partial class SessionTicketStore(
     private static AuthenticationTicket ToTicket(SessionRecord record, SessionKey key)
     {
         var principal = UserPrincipal.Create(record.User, record.Email, record.Name, record.Groups, key.Handle);
+        if (record.Provider is not null)
+        {
+            UserPrincipal.FromProvider(principal, record.Provider, record.ProviderSessionId, record.ProviderSubject);
+        }
         var properties = new AuthenticationProperties
         {
             IssuedUtc = record.CreatedAt,

@@ -6,6 +6,7 @@ using Gateway.Demo;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Observability;
+using Gateway.OpenIdConnect;
 using Gateway.Paths;
 using Gateway.Proxy;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ public static partial class GatewayHostingExtensions
             .AddSessionCookie()
             .AddAccessPolicies(sso)
             .AddSignIn()
+            .AddOpenIdConnectSignIn(builder.Configuration, sso)
             .AddAdminApi()
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
@@ -64,6 +66,7 @@ public static partial class GatewayHostingExtensions
         var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
         app.MapHealthEndpoints(prefix);
         app.MapSignIn(prefix);
+        app.MapOpenIdConnect();
         app.MapAdminApi(prefix);
         app.MapReverseProxy();
 

@@ -1,5 +1,6 @@
 using Gateway.Access;
 using Gateway.Configuration;
+using Gateway.OpenIdConnect;
 using Gateway.Proxy;
 using Microsoft.Extensions.Options;
 
@@ -105,7 +106,15 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
             errors.Add($"Sso:PathPrefix: '{prefix}' must start with '/' and not end with one (e.g. /_sso).");
         }
         var usersFile = Path.GetFullPath(options.UsersFile ?? "", environment.ContentRootPath);
-        if (string.IsNullOrWhiteSpace(options.UsersFile) || !File.Exists(usersFile))
+        if (options.UsersFile is "" && configuration.GetSection(OpenIdConnectProviderOptions.SectionName).GetChildren().Any())
+        {
+            // No user directory: people sign in at the configured OpenID Connect providers only.
+        }
+        else if (options.UsersFile is "")
+        {
+            errors.Add("Sso:UsersFile: is empty (no password sign-in) but no Sso:OpenIdConnect provider is configured, so nobody could sign in.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.UsersFile) || !File.Exists(usersFile))
         {
             errors.Add($"Sso:UsersFile: the user directory '{usersFile}' does not exist.");
         }

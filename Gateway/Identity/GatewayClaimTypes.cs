@@ -10,5 +10,13 @@ internal static class GatewayClaimTypes
     /// <summary>The short handle of the session (a hash prefix, never the id).</summary>
     public const string SessionHandle = "sso_session_handle";
 
+    /// <summary>The OpenID Connect provider a session came from; absent for the user directory.</summary>
+    public const string Provider = "sso_provider";
+
+    /// <summary>The provider's session id (<c>sid</c>) and subject (<c>sub</c>), for back-channel logout.</summary>
+    public const string ProviderSessionId = "sso_provider_sid";
+
+    public const string ProviderSubject = "sso_provider_sub";
+
     public const string AuthenticationType = "sso";
 }

@@ -6,6 +6,7 @@ internal static class IdentityServiceCollectionExtensions
     {
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<PasswordVerifier>();
+        services.AddSingleton<ExternalProviders>();
         // Resolving the directory at startup makes a missing or malformed file stop startup.
         services.AddHostedService<UserDirectoryStartup>();
         return services;

@@ -34,9 +34,9 @@ internal sealed partial class UserDirectory : IDisposable
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly ILogger<UserDirectory> _logger;
-    private readonly PhysicalFileProvider _fileProvider;
-    private readonly IDisposable _watch;
-    private readonly ITimer _check;
+    private readonly PhysicalFileProvider? _fileProvider;
+    private readonly IDisposable? _watch;
+    private readonly ITimer? _check;
     private readonly Channel<bool> _reloadRequests = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -47,6 +47,16 @@ internal sealed partial class UserDirectory : IDisposable
     {
         _logger = logger;
         _time = time;
+        if (string.IsNullOrEmpty(options.Value.UsersFile))
+        {
+            // Sso:UsersFile "": people sign in at OpenID Connect providers only. An empty directory, nothing to watch.
+            _path = "";
+            _users = FrozenDictionary<string, UserAccount>.Empty;
+            _fileProvider = null;
+            _watch = null;
+            _check = null;
+            return;
+        }
         _path = Path.GetFullPath(options.Value.UsersFile, environment.ContentRootPath);
         _lastRead = UsersFileReader.Fingerprint(_path);
         _users = UsersFileReader.Read(_path);
@@ -145,9 +155,9 @@ internal sealed partial class UserDirectory : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        _check.Dispose();
-        _watch.Dispose();
-        _fileProvider.Dispose();
+        _check?.Dispose();
+        _watch?.Dispose();
+        _fileProvider?.Dispose();
     }
 
     private static partial class Log

@@ -30,6 +30,28 @@ internal static class UserPrincipal
     }
 
     /// <summary>
+    /// Marks <paramref name="principal"/> (one <see cref="Create(string,string,string,IReadOnlyList{string},string?)"/>
+    /// built) as signed in at an OpenID Connect provider rather than from the user directory.
+    /// </summary>
+    public static ClaimsPrincipal FromProvider(ClaimsPrincipal principal, string provider, string? providerSessionId, string? providerSubject)
+    {
+        var identity = (ClaimsIdentity)principal.Identity!;
+        identity.AddClaim(new Claim(GatewayClaimTypes.Provider, provider));
+        if (providerSessionId is not null)
+        {
+            identity.AddClaim(new Claim(GatewayClaimTypes.ProviderSessionId, providerSessionId));
+        }
+        if (providerSubject is not null)
+        {
+            identity.AddClaim(new Claim(GatewayClaimTypes.ProviderSubject, providerSubject));
+        }
+        return principal;
+    }
+
+    /// <summary>The provider a principal signed in at, or null for the user directory.</summary>
+    public static string? ProviderOf(ClaimsPrincipal principal) => principal.FindFirst(GatewayClaimTypes.Provider)?.Value;
+
+    /// <summary>
     /// True when the session's principal still says what the directory says of the user (name as written, email,
     /// display name, groups in order). A few string comparisons: cheap enough for every request.
     /// </summary>

@@ -17,6 +17,7 @@ internal sealed partial class LoginHandlers(
     SignInLockout lockout,
     PasswordCheckLimiter passwordChecks,
     ReturnUrlValidator returnUrls,
+    ExternalProviders providers,
     IOptions<SsoOptions> options,
     ILogger<LoginHandlers> logger)
 {
@@ -29,6 +30,9 @@ internal sealed partial class LoginHandlers(
     private readonly string _loginPath = options.Value.PathPrefix + "/login";
     private readonly string _logoutPath = options.Value.PathPrefix + "/logout";
 
+    // Sso:UsersFile "" means people sign in at a provider only: no password form, and the form's POST is refused.
+    private readonly bool _passwordForm = !string.IsNullOrEmpty(options.Value.UsersFile);
+
     public Task<IResult> ShowSignIn(HttpContext context)
     {
         var returnUrl = returnUrls.Validate(context.Request.Query["returnUrl"], context.Request.Host.Value);
@@ -36,12 +40,28 @@ internal sealed partial class LoginHandlers(
         {
             return Task.FromResult(Results.Redirect(returnUrl));
         }
-        return Task.FromResult(Page(context, StatusCodes.Status200OK,
-            LoginPages.SignIn(_loginPath, returnUrl, antiforgery.GetAndStoreTokens(context))));
+        if (!_passwordForm && providers.All is [var only])
+        {
+            // Nothing to choose: straight to the one provider.
+            return Task.FromResult(Results.Redirect(ProviderLoginUrl(only, returnUrl)));
+        }
+        return Task.FromResult(Page(context, StatusCodes.Status200OK, SignInPage(context, returnUrl)));
     }
+
+    private string SignInPage(HttpContext context, string returnUrl, string? username = null, string? error = null) =>
+        LoginPages.SignIn(_loginPath, returnUrl, _passwordForm ? antiforgery.GetAndStoreTokens(context) : null, username, error,
+            providers.All.Select(p => ("Sign in with " + p.DisplayName, ProviderLoginUrl(p, returnUrl))).ToArray());
+
+    private static string ProviderLoginUrl(ExternalProvider provider, string returnUrl) =>
+        provider.LoginPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl);
 
     public async Task<IResult> SignIn(HttpContext context)
     {
+        if (!_passwordForm)
+        {
+            return Page(context, StatusCodes.Status404NotFound, LoginPages.Message(
+                "No password sign-in", "This site signs people in at their identity provider only.", "Back to sign-in", _loginPath));
+        }
         var form = await ReadFormAsync(context);
         if (form is null || !await antiforgery.IsRequestValidAsync(context))
         {
@@ -59,8 +79,7 @@ internal sealed partial class LoginHandlers(
         {
             Log.LockedOut(logger, AuditName(username), client, attempt.LockedBy, attempt.RetryAfterSeconds);
             context.Response.Headers.RetryAfter = attempt.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return Page(context, StatusCodes.Status429TooManyRequests, LoginPages.SignIn(
-                _loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, LockedOutMessage(attempt.RetryAfter)));
+            return Page(context, StatusCodes.Status429TooManyRequests, SignInPage(context, returnUrl, username, LockedOutMessage(attempt.RetryAfter)));
         }
 
         UserAccount? user = null;
@@ -73,8 +92,7 @@ internal sealed partial class LoginHandlers(
                 await lockout.NotAttemptedAsync(attempt, context.RequestAborted);
                 Log.SignInBusy(logger, AuditName(username), client);
                 context.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
-                return Page(context, StatusCodes.Status503ServiceUnavailable, LoginPages.SignIn(
-                    _loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, BusyMessage));
+                return Page(context, StatusCodes.Status503ServiceUnavailable, SignInPage(context, returnUrl, username, BusyMessage));
             }
             user = verifier.Verify(username, password);
         }
@@ -82,8 +100,7 @@ internal sealed partial class LoginHandlers(
         {
             // The reason is for the audit log only: the response is the same whatever went wrong (SPEC §9).
             Log.SignInFailed(logger, AuditName(username), client, FailureKind(username, password));
-            return Page(context, StatusCodes.Status401Unauthorized,
-                LoginPages.SignIn(_loginPath, returnUrl, antiforgery.GetAndStoreTokens(context), username, WrongCredentials));
+            return Page(context, StatusCodes.Status401Unauthorized, SignInPage(context, returnUrl, username, WrongCredentials));
         }
 
         await lockout.SucceededAsync(attempt, context.RequestAborted);
@@ -120,6 +137,20 @@ internal sealed partial class LoginHandlers(
         {
             Log.SignedOut(logger, context.User.Identity!.Name!, ClientAddress.Of(context),
                 context.User.FindFirst(GatewayClaimTypes.SessionHandle)?.Value ?? "-");
+            if (providers.Find(UserPrincipal.ProviderOf(context.User))?.SignOutScheme is { } providerSignOut)
+            {
+                // RP-initiated logout: the gateway session is already gone; the provider's handler now replaces the
+                // redirect with one to the provider's end_session_endpoint, which comes back to the same target.
+                try
+                {
+                    await context.SignOutAsync(providerSignOut, new AuthenticationProperties { RedirectUri = target });
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TaskCanceledException)
+                {
+                    // The provider cannot be reached (discovery failed): signed out here, sent to the target as usual.
+                    Log.ProviderSignOutSkipped(logger, UserPrincipal.ProviderOf(context.User)!, ex.GetType().Name);
+                }
+            }
         }
         return Results.Empty;
     }
@@ -165,11 +196,7 @@ internal sealed partial class LoginHandlers(
 
     private static IResult Page(HttpContext context, int statusCode, string html)
     {
-        var headers = context.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers.XContentTypeOptions = "nosniff";
-        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
-        headers["Referrer-Policy"] = "no-referrer";
+        LoginPages.SetHeaders(context.Response.Headers);
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
 
@@ -186,6 +213,9 @@ internal sealed partial class LoginHandlers(
 
         [LoggerMessage(3005, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: too many password checks waiting (503)")]
         public static partial void SignInBusy(ILogger logger, string user, string clientAddress);
+
+        [LoggerMessage(3006, LogLevel.Warning, "Could not send the browser to provider {Provider} to sign out there too ({Fault}); the gateway session has ended")]
+        public static partial void ProviderSignOutSkipped(ILogger logger, string provider, string fault);
 
         [LoggerMessage(3004, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
         public static partial void LockedOut(ILogger logger, string user, string clientAddress, LockoutReason lockedBy, int retryAfterSeconds);

@@ -6,10 +6,20 @@ namespace Gateway.Login;
 /// <summary>The gateway's own pages: plain HTML forms that work without JavaScript and read well on a phone.</summary>
 internal static class LoginPages
 {
-    public static string SignIn(string action, string returnUrl, AntiforgeryTokenSet tokens, string? username = null, string? error = null) =>
+    /// <summary>
+    /// The sign-in page: one link per provider (<paramref name="providers"/>: button text and URL), then the
+    /// username/password form unless <paramref name="tokens"/> is null (no user directory).
+    /// </summary>
+    public static string SignIn(string action, string returnUrl, AntiforgeryTokenSet? tokens, string? username = null, string? error = null,
+        IReadOnlyList<(string Text, string Url)>? providers = null) =>
         Layout("Sign in", $"""
             <h1>Sign in</h1>
             {ErrorBlock(error)}
+            {ProviderLinks(providers ?? [], passwordFormFollows: tokens is not null)}
+            {(tokens is null ? "" : PasswordForm(action, returnUrl, tokens, username))}
+            """);
+
+    private static string PasswordForm(string action, string returnUrl, AntiforgeryTokenSet tokens, string? username) => $"""
             <form method="post" action="{Encode(action)}">
               {TokenField(tokens)}
               <input type="hidden" name="returnUrl" value="{Encode(returnUrl)}">
@@ -19,7 +29,11 @@ internal static class LoginPages
               <input id="password" name="password" type="password" autocomplete="current-password" required {(string.IsNullOrEmpty(username) ? "" : "autofocus")}>
               <button type="submit">Sign in</button>
             </form>
-            """);
+            """;
+
+    private static string ProviderLinks(IReadOnlyList<(string Text, string Url)> providers, bool passwordFormFollows) =>
+        providers.Count == 0 ? "" : string.Concat(providers.Select(p => $"""<a class="provider" href="{Encode(p.Url)}">{Encode(p.Text)}</a>"""))
+            + (passwordFormFollows ? """<p class="or">or with your username and password</p>""" : "");
 
     public static string SignOut(string action, string? returnUrl, AntiforgeryTokenSet tokens, string? user) =>
         Layout("Sign out", $"""
@@ -38,6 +52,24 @@ internal static class LoginPages
             <p>{Encode(message)}</p>
             {(linkUrl is null ? "" : $"<p><a href=\"{Encode(linkUrl)}\">{Encode(linkText ?? linkUrl)}</a></p>")}
             """);
+
+    /// <summary>Writes one of these pages as the response, with the headers every gateway page carries.</summary>
+    public static Task WriteAsync(HttpContext context, int statusCode, string html)
+    {
+        SetHeaders(context.Response.Headers);
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync(html);
+    }
+
+    /// <summary>No caching, no sniffing, no framing, no scripts, no referrer.</summary>
+    public static void SetHeaders(IHeaderDictionary headers)
+    {
+        headers.CacheControl = "no-store";
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+        headers["Referrer-Policy"] = "no-referrer";
+    }
 
     private static string ErrorBlock(string? error) =>
         error is null ? "" : $"""<p class="error" role="alert">{Encode(error)}</p>""";
@@ -62,6 +94,8 @@ internal static class LoginPages
           input, button { font: inherit; }
           input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #767676; border-radius: .25rem; }
           button { margin-top: 1.5rem; width: 100%; padding: .7rem; font-size: 1rem; border: 0; border-radius: .25rem; background: #1f5fbf; color: #fff; cursor: pointer; }
+          a.provider { display: block; margin-top: 1rem; padding: .7rem; text-align: center; border: 1px solid #1f5fbf; border-radius: .25rem; color: #1f5fbf; text-decoration: none; font-weight: 600; }
+          .or { margin: 1.5rem 0 0; text-align: center; color: #555; }
           .error { background: #fde8e8; color: #8a1010; padding: .6rem; border-radius: .25rem; }
         </style>
         </head>

@@ -90,6 +90,14 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         return ended;
     }
 
+    public async Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
+        string provider, string? sessionId, string? subject, CancellationToken cancellationToken)
+    {
+        var ended = await inner.DeleteByProviderSessionAsync(provider, sessionId, subject, cancellationToken);
+        await Forget(ended.Select(s => s.Key).ToArray(), cancellationToken);
+        return ended;
+    }
+
     public async Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
     {
         var ended = await inner.DeleteByHandleAsync(handle, cancellationToken);

@@ -36,12 +36,30 @@ internal interface ISessionStore
     /// <returns>The ended session, or null when no live session has that handle.</returns>
     Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Ends the sessions that came from one provider session: those of <paramref name="provider"/> with that
+    /// <paramref name="sessionId"/> (<c>sid</c>) when one is given, else every session of that
+    /// <paramref name="subject"/> (<c>sub</c>); when both are given, both must match (OpenID Connect Back-Channel Logout).
+    /// </summary>
+    /// <returns>The live sessions that were ended.</returns>
+    Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(string provider, string? sessionId, string? subject, CancellationToken cancellationToken);
+
     /// <summary>True when the store answers; used by readiness.</summary>
     Task<bool> IsAvailableAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A live session as an operator sees it: the key (whose <see cref="SessionKey.Handle"/> is shown) and the record.</summary>
 internal sealed record StoredSession(SessionKey Key, SessionRecord Record);
+
+internal static class ProviderSessionMatch
+{
+    /// <summary>True when <paramref name="record"/> came from the provider session a back-channel logout names.</summary>
+    public static bool Matches(SessionRecord record, string provider, string? sessionId, string? subject) =>
+        string.Equals(record.Provider, provider, StringComparison.OrdinalIgnoreCase)
+        && (sessionId is not null || subject is not null)
+        && (sessionId is null || string.Equals(record.ProviderSessionId, sessionId, StringComparison.Ordinal))
+        && (subject is null || string.Equals(record.ProviderSubject, subject, StringComparison.Ordinal));
+}
 
 /// <summary>The session store did not answer (in time). Requests that need a session fail closed with 503.</summary>
 internal sealed class SessionStoreUnavailableException(string message, Exception? inner = null)

@@ -83,6 +83,17 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         return sessions.Where(s => _records.TryRemove(s.Key.Value, out _)).ToList();
     }
 
+    public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(string provider, string? sessionId, string? subject, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        IReadOnlyList<StoredSession> ended = _records
+            .Where(r => !r.Value.IsExpiredAt(now) && ProviderSessionMatch.Matches(r.Value, provider, sessionId, subject))
+            .Where(r => _records.TryRemove(r))
+            .Select(r => new StoredSession(new SessionKey(r.Key), r.Value))
+            .ToList();
+        return Task.FromResult(ended);
+    }
+
     public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();

@@ -34,9 +34,13 @@ internal sealed class RedisSessionStore(
             return;
         }
         var db = Database;
-        await Guard(Task.WhenAll(
+        var writes = new List<Task>
+        {
             RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
-            db.StringSetAsync(_keys.Handle(key.Handle), key.Value, ttl)), cancellationToken);
+            db.StringSetAsync(_keys.Handle(key.Handle), key.Value, ttl),
+        };
+        writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
+        await Guard(Task.WhenAll(writes), cancellationToken);
         await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl), cancellationToken);
     }
 
@@ -51,9 +55,13 @@ internal sealed class RedisSessionStore(
         var db = Database;
         if (await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl, When.Exists), cancellationToken))
         {
-            await Guard(Task.WhenAll(
+            var writes = new List<Task>
+            {
                 RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
-                db.KeyExpireAsync(_keys.Handle(key.Handle), ttl)), cancellationToken);
+                db.KeyExpireAsync(_keys.Handle(key.Handle), ttl),
+            };
+            writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
+            await Guard(Task.WhenAll(writes), cancellationToken);
         }
     }
 
@@ -106,6 +114,23 @@ internal sealed class RedisSessionStore(
         return sessions.Where((_, i) => ended[i] is not null).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
+        string provider, string? sessionId, string? subject, CancellationToken cancellationToken)
+    {
+        if (sessionId is null && subject is null)
+        {
+            return [];
+        }
+        var db = Database;
+        var index = sessionId is not null ? _keys.ProviderSession(provider, sessionId) : _keys.ProviderSubject(provider, subject!);
+        var members = await Guard(RedisUserIndex.LiveMembersAsync(db, index, time.GetUtcNow()), cancellationToken);
+        var keys = members.Select(m => new SessionKey(m.ToString())).ToArray();
+        var values = await Guard(Task.WhenAll(keys.Select(k => db.StringGetAsync(_keys.Session(k)))), cancellationToken);
+        var matching = keys.Where((_, i) => Live(values[i]) is { } record && ProviderSessionMatch.Matches(record, provider, sessionId, subject)).ToArray();
+        var ended = await Task.WhenAll(matching.Select(k => DeleteAndUnindexAsync(db, k, cancellationToken)));
+        return matching.Select((k, i) => ended[i] is { } record ? new StoredSession(k, record) : null).OfType<StoredSession>().ToList();
+    }
+
     public async Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
     {
         var db = Database;
@@ -140,9 +165,26 @@ internal sealed class RedisSessionStore(
         if (record is not null)
         {
             cleanup.Add(RedisUserIndex.RemoveAsync(db, _keys.User(record.User), key, time.GetUtcNow()));
+            cleanup.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.RemoveAsync(db, index, key, time.GetUtcNow())));
         }
         await Guard(Task.WhenAll(cleanup), cancellationToken);
         return record;
+    }
+
+    private IEnumerable<RedisKey> ProviderIndexes(SessionRecord record)
+    {
+        if (record.Provider is null)
+        {
+            yield break;
+        }
+        if (record.ProviderSessionId is not null)
+        {
+            yield return _keys.ProviderSession(record.Provider, record.ProviderSessionId);
+        }
+        if (record.ProviderSubject is not null)
+        {
+            yield return _keys.ProviderSubject(record.Provider, record.ProviderSubject);
+        }
     }
 
     private SessionRecord? Live(RedisValue value)

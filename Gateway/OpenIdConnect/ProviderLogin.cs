@@ -1,0 +1,54 @@
+using Gateway.Configuration;
+using Gateway.Cookies;
+using Gateway.Login;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.OpenIdConnect;
+
+/// <summary>
+/// <c>GET {PathPrefix}/oidc/{name}/login?returnUrl=U</c>: moves the browser to the login host (so that the redirect
+/// URI registered at the provider is the only one), then hands it to the provider (302). When the provider cannot be
+/// reached (its discovery document does not load), a 503 page says so; nothing else is affected.
+/// </summary>
+internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOptions<SsoOptions> options, ILogger<ProviderLogin> logger)
+{
+    private readonly SsoOptions _sso = options.Value;
+
+    public async Task StartAsync(HttpContext context, OpenIdConnectProvider provider)
+    {
+        var request = context.Request;
+        var returnUrl = returnUrls.Validate(request.Query["returnUrl"], request.Host.Value);
+        var loginHost = LoginUrl.LoginHostFor(request, _sso);
+        if (!string.Equals(loginHost, request.Host.ToUriComponent(), StringComparison.OrdinalIgnoreCase))
+        {
+            // A path means "on the host the person came from", which the login host is not.
+            var absolute = returnUrl.StartsWith('/') ? $"{request.Scheme}://{request.Host.ToUriComponent()}{returnUrl}" : returnUrl;
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Redirect($"{request.Scheme}://{loginHost}{provider.LoginPath}?returnUrl={Uri.EscapeDataString(absolute)}");
+            return;
+        }
+
+        try
+        {
+            await context.ChallengeAsync(provider.Scheme, new AuthenticationProperties { RedirectUri = returnUrl });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TaskCanceledException
+            && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            Log.ProviderUnreachable(logger, provider.Name, ex.GetType().Name);
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = "30";
+            await LoginPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LoginPages.Message(
+                "Sign-in provider unavailable",
+                $"{provider.DisplayName} cannot be reached right now. Try again shortly, or sign in another way.",
+                "Back to sign-in", $"{_sso.PathPrefix}/login?returnUrl={Uri.EscapeDataString(returnUrl)}"));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3104, LogLevel.Warning, "Sign-in at provider {Provider} could not start: its discovery document did not load ({Fault})")]
+        public static partial void ProviderUnreachable(ILogger logger, string provider, string fault);
+    }
+}
