@@ -12,8 +12,10 @@ namespace Gateway.Tests.OpenIdConnect;
 /// </summary>
 internal static partial class ProviderFlow
 {
-    public static async Task<HttpResponseMessage> FollowAsync(GatewayClient client, string url, string login, string providerIssuer,
-        Func<Uri, Uri>? beforeProvider = null)
+    /// <param name="login">The account to log in as at the provider's login page; null presses its Cancel link instead.</param>
+    /// <param name="stopBefore">Return the redirect to a URL this accepts instead of following it (e.g. the callback).</param>
+    public static async Task<HttpResponseMessage> FollowAsync(GatewayClient client, string url, string? login, string providerIssuer,
+        Func<Uri, bool>? stopBefore = null)
     {
         var loggedIn = false;
         for (var step = 0; step < 20; step++)
@@ -26,9 +28,9 @@ internal static partial class ProviderFlow
                 {
                     return response;
                 }
-                if (beforeProvider is not null && IsProvider(next, providerIssuer) && next.AbsolutePath == "/auth")
+                if (stopBefore?.Invoke(next) == true)
                 {
-                    next = beforeProvider(next);
+                    return response;
                 }
                 response.Dispose();
                 url = next.ToString();
@@ -40,6 +42,11 @@ internal static partial class ProviderFlow
                 loggedIn = true;
                 response.Dispose();
                 var action = new Uri(new Uri(url), WebUtility.HtmlDecode(form.Groups[1].Value));
+                if (login is null)
+                {
+                    url = action + "/abort";
+                    continue;
+                }
                 var post = await SendAsync(client, HttpMethod.Post, action.ToString(), new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["prompt"] = "login",
@@ -58,9 +65,12 @@ internal static partial class ProviderFlow
 
     /// <summary>Signs in at the provider through the gateway's login endpoint for it; returns the final redirect.</summary>
     public static Task<HttpResponseMessage> SignInAsync(GatewayClient client, GatewayHost gateway, OpenIdProviderFixture provider,
-        string login, string providerName = "idp", string host = GatewayHost.App1, string returnUrl = "/", Func<Uri, Uri>? beforeProvider = null) =>
+        string? login, string providerName = "idp", string host = GatewayHost.App1, string returnUrl = "/", Func<Uri, bool>? stopBefore = null) =>
         FollowAsync(client, gateway.Url(host, $"/_sso/oidc/{providerName}/login?returnUrl={Uri.EscapeDataString(returnUrl)}"), login,
-            provider.Issuer, beforeProvider);
+            provider.Issuer, stopBefore);
+
+    /// <summary>True for the gateway's callback URL (the provider's answer).</summary>
+    public static bool IsCallback(Uri uri) => uri.AbsolutePath.EndsWith("/callback", StringComparison.Ordinal);
 
     private static Task<HttpResponseMessage> SendAsync(GatewayClient client, HttpMethod method, string url, HttpContent? content = null)
     {

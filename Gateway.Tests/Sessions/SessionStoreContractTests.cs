@@ -13,7 +13,8 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
     protected static readonly TimeSpan Absolute = TimeSpan.FromHours(12);
 
     /// <summary>The store's clock, starting at the real time so that Redis TTLs and records agree.</summary>
-    protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    // Whole milliseconds: the stores keep times to the millisecond.
+    protected FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
     private protected ISessionStore Store { get; private set; } = null!;
 

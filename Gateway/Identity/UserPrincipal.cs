@@ -33,6 +33,7 @@ internal static class UserPrincipal
     /// Marks <paramref name="principal"/> (one <see cref="Create(string,string,string,IReadOnlyList{string},string?)"/>
     /// built) as signed in at an OpenID Connect provider rather than from the user directory.
     /// </summary>
+    /// <param name="providerSessionId">The hash of the provider's <c>sid</c> (see <c>SessionRecord.HashProviderSessionId</c>).</param>
     public static ClaimsPrincipal FromProvider(ClaimsPrincipal principal, string provider, string? providerSessionId, string? providerSubject)
     {
         var identity = (ClaimsIdentity)principal.Identity!;

@@ -75,7 +75,8 @@ internal sealed partial class BackChannelLogout(
             await RefuseAsync(context, provider, kind, "The logout token is not a valid back-channel logout token.");
             return;
         }
-        var sessionId = jwt.TryGetPayloadValue<string>("sid", out var sid) && !string.IsNullOrEmpty(sid) ? sid : null;
+        // Sessions keep a hash of the provider's sid (SessionRecord.ProviderSessionId).
+        var sessionId = jwt.TryGetPayloadValue<string>("sid", out var sid) && !string.IsNullOrEmpty(sid) ? SessionRecord.HashProviderSessionId(sid) : null;
         var subject = string.IsNullOrEmpty(jwt.Subject) ? null : jwt.Subject;
         if (!await replays.TryAddAsync(provider.Name, jwt.Id, MaxTokenAge + ClockSkew * 2, context.RequestAborted))
         {

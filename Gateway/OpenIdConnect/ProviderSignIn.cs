@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Login;
+using Gateway.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -66,7 +67,7 @@ internal sealed partial class ProviderSignIn(
         var groups = ReadGroups(claims);
         var principal = UserPrincipal.FromProvider(
             UserPrincipal.Create(user, Claim(claims, provider.Settings.EmailClaim) ?? "", Claim(claims, provider.Settings.NameClaim) ?? "", groups, null),
-            provider.Name, Claim(claims, "sid"), Claim(claims, "sub"));
+            provider.Name, Claim(claims, "sid") is { } sid ? SessionRecord.HashProviderSessionId(sid) : null, Claim(claims, "sub"));
         var returnUrl = returnUrls.Validate(context.ReturnUri, http.Request.Host.Value);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { RedirectUri = returnUrl });
         Log.SignedIn(logger, user, client, provider.Name);

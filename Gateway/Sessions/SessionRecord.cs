@@ -2,19 +2,22 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Sessions;
 
-/// <summary>What the store keeps per session (SPEC §6). Short JSON names keep a Redis record small.</summary>
+/// <summary>
+/// What the store keeps per session (SPEC §6). Short JSON names and times in Unix milliseconds keep a Redis record
+/// small (times are kept to the millisecond).
+/// </summary>
 internal sealed record SessionRecord
 {
     [JsonPropertyName("u")] public required string User { get; init; }
     [JsonPropertyName("e")] public string Email { get; init; } = "";
     [JsonPropertyName("n")] public string Name { get; init; } = "";
     [JsonPropertyName("g")] public string[] Groups { get; init; } = [];
-    [JsonPropertyName("c")] public required DateTimeOffset CreatedAt { get; init; }
-    [JsonPropertyName("l")] public required DateTimeOffset LastSeenAt { get; init; }
-    [JsonPropertyName("a")] public required DateTimeOffset AbsoluteExpiresAt { get; init; }
+    [JsonPropertyName("c"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset CreatedAt { get; init; }
+    [JsonPropertyName("l"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset LastSeenAt { get; init; }
+    [JsonPropertyName("a"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset AbsoluteExpiresAt { get; init; }
 
     /// <summary>When the session ends if unused: idle expiry, never past the absolute expiry.</summary>
-    [JsonPropertyName("x")] public required DateTimeOffset ExpiresAt { get; init; }
+    [JsonPropertyName("x"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset ExpiresAt { get; init; }
 
     [JsonPropertyName("ip")] public string? ClientAddress { get; init; }
     [JsonPropertyName("ua")] public string? UserAgent { get; init; }
@@ -26,7 +29,10 @@ internal sealed record SessionRecord
     /// </summary>
     [JsonPropertyName("p")] public string? Provider { get; init; }
 
-    /// <summary>The provider's session id (<c>sid</c> of the ID token), when it sent one: back-channel logout names it.</summary>
+    /// <summary>
+    /// The provider's session id (<c>sid</c> of the ID token) when it sent one, as a hash (<see cref="HashProviderSessionId"/>):
+    /// back-channel logout names it, and only equality matters.
+    /// </summary>
     [JsonPropertyName("ps")] public string? ProviderSessionId { get; init; }
 
     /// <summary>The provider's subject (<c>sub</c>): back-channel logout may name only that.</summary>
@@ -36,6 +42,10 @@ internal sealed record SessionRecord
     [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
 
     public bool IsExpiredAt(DateTimeOffset now) => now >= EndsAt;
+
+    /// <summary>128 bits of SHA-256 of a provider's <c>sid</c>, base64url: 22 characters whatever the provider's length.</summary>
+    public static string HashProviderSessionId(string sid) =>
+        System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sid)).AsSpan(0, 16));
 }
 
 [JsonSerializable(typeof(SessionRecord))]

@@ -117,8 +117,8 @@ function readBody(req) {
 }
 
 provider.on('server_error', (ctx, error) => console.error('server_error', error));
-provider.on('backchannel.error', (client, error) => console.error('backchannel.error', client.clientId, error.message));
-provider.on('backchannel.success', (client) => console.log('backchannel.success', client.clientId));
+provider.on('backchannel.error', (ctx, error, client) => console.error('backchannel.error', client.clientId, error.message));
+provider.on('backchannel.success', (ctx, client) => console.log('backchannel.success', client.clientId));
 
 const server = provider.listen(config.port, '127.0.0.1', () => console.log(`listening ${issuer}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
