@@ -6,7 +6,7 @@ namespace Gateway.Tests.OpenIdConnect;
 
 /// <summary>
 /// What a browser does between the gateway and the provider, over real sockets with one cookie jar (the
-/// <see cref="GatewayClient"/>'s): follows redirects through the provider and back into the gateway's
+/// <see cref="GatewayClient"/>'s): follows redirects through the provider and into the gateway's sign-in page and
 /// <c>/_sso/oidc/</c> paths, and fills in the provider's own login page. Stops at the first answer that goes anywhere
 /// else (the return URL) or is not a redirect, and returns it.
 /// </summary>
@@ -24,7 +24,8 @@ internal static partial class ProviderFlow
             if (IsRedirect(response))
             {
                 var next = new Uri(new Uri(url), response.Headers.Location!);
-                if (!IsProvider(next, providerIssuer) && !next.AbsolutePath.StartsWith("/_sso/oidc/", StringComparison.Ordinal))
+                if (!IsProvider(next, providerIssuer) && !next.AbsolutePath.StartsWith("/_sso/oidc/", StringComparison.Ordinal)
+                    && next.AbsolutePath != "/_sso/login")
                 {
                     return response;
                 }

@@ -21,12 +21,13 @@ internal sealed class ProviderGateway : IAsyncDisposable
     /// <param name="extra">Settings on top of the provider's (null removes one), e.g. <c>Sso:OpenIdConnect:idp:AllowedGroups:0</c>.</param>
     /// <param name="redis">Sessions in this Redis (else in memory); <paramref name="shareWith"/> joins another gateway's store and client.</param>
     public static async Task<ProviderGateway> StartAsync(OpenIdProviderFixture provider, IDictionary<string, string?>? extra = null,
-        RedisServerFixture? redis = null, CapturingLogSink? log = null, ProviderGateway? shareWith = null, IEnumerable<TestUsers.User>? users = null)
+        RedisServerFixture? redis = null, CapturingLogSink? log = null, ProviderGateway? shareWith = null, IEnumerable<TestUsers.User>? users = null,
+        string loginHost = GatewayHost.App1)
     {
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();
-            var client = shareWith?.Client ?? await provider.RegisterClientAsync(Name, port);
+            var client = shareWith?.Client ?? await provider.RegisterClientAsync(Name, port, loginHost);
             var settings = shareWith?.Settings ?? new Dictionary<string, string?>();
             if (shareWith is null)
             {

@@ -107,11 +107,13 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
     public async Task<ProviderClient> RegisterClientAsync(string providerName, int gatewayPort, string loginHost = GatewayHost.App1,
         bool backChannelLogout = true)
     {
-        var gateway = $"http://{loginHost}:{gatewayPort}/_sso/oidc/{providerName}";
+        // Without a login host, people sign in on the host they are on: app1 and app2 are both registered.
+        var hosts = loginHost == GatewayHost.App1 ? [GatewayHost.App1, GatewayHost.App2] : new[] { loginHost };
+        var paths = hosts.Select(host => $"http://{host}:{gatewayPort}/_sso/oidc/{providerName}").ToArray();
         var metadata = new JsonObject
         {
-            ["redirect_uris"] = new JsonArray($"{gateway}/callback"),
-            ["post_logout_redirect_uris"] = new JsonArray($"{gateway}/signed-out"),
+            ["redirect_uris"] = new JsonArray(paths.Select(p => (JsonNode)$"{p}/callback").ToArray()),
+            ["post_logout_redirect_uris"] = new JsonArray(paths.Select(p => (JsonNode)$"{p}/signed-out").ToArray()),
             ["token_endpoint_auth_method"] = "client_secret_basic",
         };
         if (backChannelLogout)

@@ -3,6 +3,7 @@ using Gateway.Cookies;
 using Gateway.Login;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace Gateway.OpenIdConnect;
 
@@ -33,6 +34,17 @@ internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOpti
         {
             await context.ChallengeAsync(provider.Scheme, new AuthenticationProperties { RedirectUri = returnUrl });
         }
+        catch (OpenIdConnectProtocolException ex) when (!context.Response.HasStarted)
+        {
+            // The provider refused the pushed authorization request (e.g. a redirect URI it does not know): a
+            // configuration mismatch between the two sides, which the person cannot fix.
+            Log.ProviderRefused(logger, provider.Name, ex.Data["error"] as string ?? "-", ex.Data["error_description"] as string ?? "-");
+            context.Response.Clear();
+            await LoginPages.WriteAsync(context, StatusCodes.Status502BadGateway, LoginPages.Message(
+                "Sign-in provider refused",
+                $"{provider.DisplayName} refused to start the sign-in: its settings for this site do not match the site's. Please tell the site's administrators.",
+                "Back to sign-in", $"{_sso.PathPrefix}/login?returnUrl={Uri.EscapeDataString(returnUrl)}"));
+        }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TaskCanceledException
             && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
@@ -48,6 +60,9 @@ internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOpti
 
     private static partial class Log
     {
+        [LoggerMessage(3105, LogLevel.Error, "Sign-in at provider {Provider} refused by the provider: {ProviderError} ({ProviderErrorDescription}); check the client registered there (redirect URIs, client id and secret)")]
+        public static partial void ProviderRefused(ILogger logger, string provider, string providerError, string providerErrorDescription);
+
         [LoggerMessage(3104, LogLevel.Warning, "Sign-in at provider {Provider} could not start: its discovery document did not load ({Fault})")]
         public static partial void ProviderUnreachable(ILogger logger, string provider, string fault);
     }
