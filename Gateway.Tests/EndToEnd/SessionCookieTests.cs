@@ -57,7 +57,7 @@ public abstract class SessionCookieTests : GatewayTestBase
         var gateway = await StartGatewayAsync(new Dictionary<string, string?>
         {
             ["Sso:CookieSecure"] = null,
-            ["ForwardedHeaders_Enabled"] = "true",
+            ["Sso:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
         });
 
         var (form, signIn) = await SignInByHandAsync(gateway, forwardedProto: "https");

@@ -11,7 +11,7 @@ namespace Gateway.Tests.Hosting;
 /// <summary>
 /// The repository's <c>config/</c> examples, mounted as an operator would (content root with <c>config/gateway.json</c>
 /// and <c>config/users.json</c>) in the Production environment, behind a TLS-terminating proxy as in deploy/ (every
-/// request carries <c>X-Forwarded-Proto: https</c>, and <c>ForwardedHeaders_Enabled</c> is on). Only Redis and the
+/// request carries <c>X-Forwarded-Proto: https</c>, and the proxy, 127.0.0.1, is named in <c>Sso:ForwardedHeaders:KnownProxies</c>). Only Redis and the
 /// backend addresses are overridden, the way deploy/ does with environment variables. If an example rots, these fail.
 /// </summary>
 [Collection(RedisCollection.Name)]
@@ -42,7 +42,7 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Sso:Redis"] = redis.ConnectionString,
             ["Sso:RedisKeyPrefix"] = $"t{Guid.NewGuid():N}:",
-            ["ForwardedHeaders_Enabled"] = "true",
+            ["Sso:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
         };
         foreach (var module in Modules)
         {

@@ -26,6 +26,7 @@ public static partial class GatewayHostingExtensions
 
         builder.AddObservability();
         builder.Services
+            .AddTrustedProxies(builder.Configuration)
             .AddSessionStore(sso)
             .AddUserDirectory()
             .AddSessionCookie()
@@ -53,6 +54,8 @@ public static partial class GatewayHostingExtensions
     public static WebApplication MapSsoGateway(this WebApplication app)
     {
         var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();
+        // Before everything that reads the client address or scheme (request log, lockout, audit, sign-in URLs).
+        app.UseTrustedProxies();
         // Outermost, so the line records the status the client got (a store fault is logged as the 503 it becomes).
         app.UseRequestLogging();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
