@@ -6,16 +6,25 @@
 #   docker run -p 8080:8080 -v "$PWD/config:/app/config:ro" ssogateway
 # The gateway speaks plain HTTP on 8080; put a TLS-terminating proxy in front (deploy/nginx, deploy/README.md).
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The base images are pinned by digest (a tag moves: the image you tested would not be the image you ship).
+# Both digests name the multi-platform manifest list of the 10.0 tag at one moment; they were taken from public
+# Dockerfiles that pin the same pair, not pulled here (this repository's machines have no registry access). Refresh
+# both together, e.g. monthly for the runtime's security fixes, and rebuild:
+#   docker buildx imagetools inspect mcr.microsoft.com/dotnet/sdk:10.0    --format '{{json .Manifest.Digest}}'
+#   docker buildx imagetools inspect mcr.microsoft.com/dotnet/aspnet:10.0 --format '{{json .Manifest.Digest}}'
+# (or `docker pull <image>:10.0` and read "Digest:"). DeployManifestsTests checks that both stay pinned.
+FROM mcr.microsoft.com/dotnet/sdk:10.0@sha256:e1ffd2a92ae84c1291bc1b6887501f8af98e6331e7af6d4c8d37168c5e87a64c AS build
 WORKDIR /src
-# Restore from the project file alone, so the package layer is reused while only source files change.
-# (Copy any future Directory.Build.props, Directory.Packages.props, NuGet.config or global.json here too.)
-COPY Gateway/Gateway.csproj Gateway/
-RUN dotnet restore Gateway/Gateway.csproj
+# Restore from the project file and its lock file alone, so the package layer is reused while only source files
+# change. Locked mode: exactly the packages (and content hashes) of Gateway/packages.lock.json, or the build fails.
+# Directory.Build.props turns the lock file on and keeps NuGet's vulnerability audit as warnings, not errors.
+COPY Directory.Build.props ./
+COPY Gateway/Gateway.csproj Gateway/packages.lock.json Gateway/
+RUN dotnet restore Gateway/Gateway.csproj --locked-mode
 COPY Gateway/ Gateway/
 RUN dotnet publish Gateway/Gateway.csproj --configuration Release --no-restore --output /app /p:UseAppHost=false
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0@sha256:a4556ed033fa96f984bb7a8d348851cb2d36b1281dd2420070045f664fbb5f94 AS runtime
 WORKDIR /app
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     ASPNETCORE_ENVIRONMENT=Production

@@ -8,8 +8,9 @@ namespace Gateway.Tests.Hosting;
 
 /// <summary>
 /// Kubernetes updates ConfigMap and Secret volumes by swapping a <c>..data</c> symlink, which inotify-based file
-/// watching misses. deploy/kubernetes sets <c>DOTNET_USE_POLLING_FILE_WATCHER=true</c>; this proves that, with it,
-/// an edit of users.json delivered that way applies to the running gateway.
+/// watching misses. deploy/kubernetes avoids in-place edits altogether (hash-suffixed generators: an edit is a
+/// rollout), but a deployment that mounts a plain ConfigMap or Secret sets <c>DOTNET_USE_POLLING_FILE_WATCHER=true</c>;
+/// this proves that, with it, an edit of users.json delivered that way applies to the running gateway.
 /// </summary>
 public sealed class KubernetesConfigVolumeTests : IDisposable
 {
