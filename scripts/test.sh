@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need when it is missing
 # (redis-server and redis-sentinel, Debian's chromium for the browser test, Node and the test OpenID
-# provider's npm packages from its lock file), then runs every test and ends with the line
-# "N passed, M failed". Extra arguments go to `dotnet test`.
+# provider's npm packages from its lock file, nginx and openssl for the deploy/ examples), then runs every
+# test and ends with the line "N passed, M failed". Extra arguments go to `dotnet test`. The tests start
+# their own nginx and Redis processes on free loopback ports; the system services are never started (apt
+# is told not to start nginx when it installs it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +14,20 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   echo "Installing ${missing[*]} from apt..."
   $sudo apt-get update -qq
+  # Keep package scripts from starting system services (nginx would take port 80): policy-rc.d answers "no".
+  guard=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [[ -n $guard ]] && $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
 # The OpenID Connect tests run oidc-provider (npm) as their identity provider, pinned by its lock file.

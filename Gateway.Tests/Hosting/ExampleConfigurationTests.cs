@@ -5,6 +5,8 @@ using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Tests.Hosting;
 
@@ -87,6 +89,19 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
         using var response = await SendAsync(HttpMethod.Get, "www.example.com", "/_sso/readyz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>YARP's default (100 s without a byte) would cut WebSockets and server-sent events before nginx's 310 s.</summary>
+    [Fact]
+    public void ExampleClusters_AllowFiveMinutesOfSilence_LessThanTheProxyInFront()
+    {
+        var lookup = _app.Services.GetRequiredService<IProxyStateLookup>();
+
+        foreach (var module in Modules)
+        {
+            Assert.True(lookup.TryGetCluster(module, out var cluster), module);
+            Assert.Equal(TimeSpan.FromMinutes(5), cluster.Model.Config.HttpRequest?.ActivityTimeout);
+        }
     }
 
     [Fact]
