@@ -30,12 +30,13 @@ public sealed class ConsoleLogTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         for (var i = 0; i < 50; i++)
         {
-            using var response = await http.GetAsync($"/_sso/healthz?n={i}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // Not a health probe: successful probes are left out of the request log (HealthProbeLogTests).
+            using var response = await http.GetAsync($"/_sso/userinfo?n={i}");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
-        using (var last = await http.GetAsync("/_sso/healthz?n=last"))
+        using (var last = await http.GetAsync("/_sso/userinfo?n=last"))
         {
-            Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, last.StatusCode);
         }
 
         Assert.Equal(0, await gateway.StopAsync(TimeSpan.FromSeconds(30)));
@@ -45,10 +46,10 @@ public sealed class ConsoleLogTests : IDisposable
         Assert.Equal(51, requests.Count);
         var line = requests[^1];
         Assert.Equal("GET", line.GetProperty("RequestMethod").GetString());
-        Assert.Equal("/_sso/healthz", line.GetProperty("RequestPath").GetString());
-        Assert.Equal(200, line.GetProperty("StatusCode").GetInt32());
+        Assert.Equal("/_sso/userinfo", line.GetProperty("RequestPath").GetString());
+        Assert.Equal(401, line.GetProperty("StatusCode").GetInt32());
         Assert.Equal("-", line.GetProperty("User").GetString());
-        Assert.StartsWith($"HTTP GET 127.0.0.1:{port}/_sso/healthz responded 200 in ", line.GetProperty("@m").GetString());
+        Assert.StartsWith($"HTTP GET 127.0.0.1:{port}/_sso/userinfo responded 401 in ", line.GetProperty("@m").GetString());
         Assert.True(line.TryGetProperty("@t", out _));
         Assert.Contains(events, e => e.GetProperty("@m").GetString() == "Application is shutting down...");
     }

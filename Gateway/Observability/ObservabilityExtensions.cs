@@ -45,11 +45,16 @@ internal static class ObservabilityExtensions
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
         app.UseMiddleware<RequestLogMiddleware>(app.ApplicationServices.GetRequiredService<Serilog.ILogger>());
 
-    /// <summary><c>healthz</c>: the process runs. <c>readyz</c>: the session store answers.</summary>
+    /// <summary>
+    /// <c>healthz</c>: the process runs. <c>readyz</c>: the session store answers. Both are probes (Kubernetes asks
+    /// them 18 times a minute per pod): the request log leaves out their successes, never their failures.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
-        endpoints.MapHealthChecks(pathPrefix + "/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        endpoints.MapHealthChecks(pathPrefix + "/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).AllowAnonymous();
+        endpoints.MapHealthChecks(pathPrefix + "/healthz", new HealthCheckOptions { Predicate = _ => false })
+            .AllowAnonymous().WithMetadata(HealthProbeEndpoint.Instance);
+        endpoints.MapHealthChecks(pathPrefix + "/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) })
+            .AllowAnonymous().WithMetadata(HealthProbeEndpoint.Instance);
         return endpoints;
     }
 

@@ -7,7 +7,8 @@ namespace Gateway.Observability;
 
 /// <summary>
 /// One line per request (SPEC §11): method, host, path (without the query), status, elapsed ms, user or <c>-</c>, and
-/// route id. Outermost in the pipeline, so the line records the status the client got; a request that fails with an
+/// route id; successful health probes are left out (<see cref="HealthProbeEndpoint"/>). Outermost in the pipeline, so
+/// the line records the status the client got; a request that fails with an
 /// exception is logged as the 500 it becomes, at Error level like any 5xx. The event is built directly (template
 /// parsed once, no ambient diagnostic context): it is written for every request, so it is kept cheap.
 /// </summary>
@@ -36,7 +37,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
     private void Write(HttpContext context, long started, int status, Exception? exception)
     {
         var level = exception is not null || status >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
-        if (!_logger.IsEnabled(level))
+        if (!_logger.IsEnabled(level) || (status < 400 && context.GetEndpoint()?.Metadata.GetMetadata<HealthProbeEndpoint>() is not null))
         {
             return;
         }
