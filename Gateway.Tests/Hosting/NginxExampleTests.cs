@@ -27,7 +27,9 @@ public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClass
     public void EveryNginxFileUnderDeploy_IsCoveredByATest()
     {
         var files = Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "deploy"), "*.conf", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(RepositoryRoot.Path, f).Replace('\\', '/')).Order();
+            .Select(f => Path.GetRelativePath(RepositoryRoot.Path, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("deploy/redis/", StringComparison.Ordinal)) // Redis's own (RedisAclTests)
+            .Order();
 
         Assert.Equal(((IEnumerable<object[]>)Deployments).SelectMany(row => ((string)row[0]).Split(' ')).Distinct().Order(), files);
     }
