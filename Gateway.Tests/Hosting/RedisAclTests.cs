@@ -72,6 +72,7 @@ public sealed partial class RedisAclTests : IAsyncLifetime
             // the other instance refuse a revoked session within the poll below.
             ["Sso:SessionCacheDuration"] = "00:10:00",
             ["Sso:AdminPolicy"] = "admins",
+            ["Sso:LoginHost"] = GatewayHost.Login,
             ["Sso:Lockout:MaxFailures"] = "5",
         };
         await using var a = await GatewayHost.StartAsync(settings);
@@ -79,22 +80,22 @@ public sealed partial class RedisAclTests : IAsyncLifetime
         using var admin = a.CreateClient();
         using var bob = a.CreateClient();
 
-        using (var failed = await bob.SignInAsync(GatewayHost.App1, "bob", "wrong-password"))
+        using (var failed = await bob.SignInAsync(GatewayHost.Login, "bob", "wrong-password"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode); // the lockout counters, written through the ACL
         }
-        using (var signIn = await admin.SignInAsync(GatewayHost.App1, TestUsers.Alice))
+        using (var signIn = await admin.SignInAsync(GatewayHost.Login, TestUsers.Alice))
         {
             Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         }
-        using (var signIn = await bob.SignInAsync(GatewayHost.App1, TestUsers.Bob))
+        using (var signIn = await bob.SignInAsync(GatewayHost.Login, TestUsers.Bob))
         {
             Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         }
         using var bobOnB = TwoInstances.SameBrowser(b, bob);
         Assert.Equal("bob", (await bobOnB.GetEchoAsync(GatewayHost.App1, "/page")).Header("X-Forwarded-User"));
 
-        var revoke = new HttpRequestMessage(HttpMethod.Delete, a.Url(GatewayHost.App1, "/_sso/admin/users/bob/sessions"));
+        var revoke = new HttpRequestMessage(HttpMethod.Delete, a.Url(GatewayHost.Login, "/_sso/admin/users/bob/sessions"));
         revoke.Headers.Accept.ParseAdd("application/json");
         using (var revoked = await admin.Http.SendAsync(revoke))
         {
@@ -106,7 +107,7 @@ public sealed partial class RedisAclTests : IAsyncLifetime
             using var response = await bobOnB.GetAsync(GatewayHost.App1, "/page");
             return response.StatusCode == HttpStatusCode.Unauthorized;
         }, TimeSpan.FromSeconds(10), "instance B refuses bob's revoked session (invalidation heard through the ACL)");
-        using (var signOut = await admin.SignOutAsync(GatewayHost.App1))
+        using (var signOut = await admin.SignOutAsync(GatewayHost.Login))
         {
             Assert.Equal(HttpStatusCode.Found, signOut.StatusCode);
         }
