@@ -1,0 +1,130 @@
+using Gateway.Identity;
+using Gateway.Identity.Ldap;
+using Gateway.Tests.TestInfrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Tests.Identity.Ldap;
+
+[Collection(SlapdCollection.Name)]
+public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsyncLifetime
+{
+    // Each test class instance gets people of its own (unique uids), so tests may edit them freely.
+    private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+
+    private string Olga => "olga" + _id;
+    private string Pete => "pete" + _id;
+    private string Off => "off" + _id;
+
+    public async Task InitializeAsync()
+    {
+        await slapd.AddPersonAsync(Olga, "olga-password", "olga@example.com", "Olga Ölund", ["staff" + _id, "admin" + _id]);
+        await slapd.AddPersonAsync(Pete, "pete-password", "pete@example.com", "Pete", ["staff" + _id]);
+        await slapd.AddPersonAsync(Off, "off-password", "off@example.com", "Off", [], disabled: true);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private LdapAccountDirectory Directory(string? url = null, TimeSpan? timeout = null) => new(new LdapDirectoryOptions
+    {
+        Url = url ?? slapd.Url,
+        BindDn = SlapdServerFixture.ReaderDn,
+        BindPassword = SlapdServerFixture.ReaderPassword,
+        UserSearchBase = SlapdServerFixture.People,
+        GroupSearchBase = SlapdServerFixture.Groups,
+        DisabledFilter = "(employeeType=disabled)",
+        Timeout = timeout ?? TimeSpan.FromSeconds(10),
+    }, NullLogger<LdapAccountDirectory>.Instance);
+
+    [Fact]
+    public async Task RightPassword_Succeeds_WithNameEmailDisplayNameAndGroups()
+    {
+        var check = await Directory().CheckPasswordAsync(Olga, "olga-password", default);
+
+        Assert.Equal(PasswordOutcome.Succeeded, check.Outcome);
+        Assert.Equal(new DirectoryAccount(Olga, "olga@example.com", "Olga Ölund", check.Account!.Groups, false), check.Account);
+        Assert.Equal(new[] { "admin" + _id, "staff" + _id }, check.Account.Groups);
+    }
+
+    public static TheoryData<string> Injections => new()
+    {
+        "*", "*)(uid=*))(|(uid=*", "olga*", "*)", "(uid=*)", "\\2a", "x)(|(uid=*", "*)(objectClass=*", "\0", "olga\0",
+    };
+
+    [Theory]
+    [MemberData(nameof(Injections))]
+    public async Task FilterInjection_FindsNobody(string typed)
+    {
+        var directory = Directory();
+
+        var check = await directory.CheckPasswordAsync(typed.Replace("olga", Olga), "olga-password", default);
+
+        Assert.Equal(PasswordOutcome.UnknownUser, check.Outcome);
+        Assert.Null(await directory.FindAsync(typed.Replace("olga", Olga), default));
+    }
+
+    [Theory]
+    [InlineData("", "WrongPassword")]
+    [InlineData("wrong", "WrongPassword")]
+    [InlineData("OLGA-PASSWORD", "WrongPassword")]
+    [InlineData("pete-password", "WrongPassword")]
+    public async Task WrongOrEmptyPassword_NeverBinds(string password, string expected)
+    {
+        var check = await Directory().CheckPasswordAsync(Olga, password, default);
+
+        Assert.Equal(expected, check.Outcome.ToString());
+    }
+
+    [Fact]
+    public async Task DisabledUser_IsRefused_EvenWithTheRightPassword()
+    {
+        var check = await Directory().CheckPasswordAsync(Off, "off-password", default);
+
+        Assert.Equal(PasswordOutcome.Disabled, check.Outcome);
+    }
+
+    [Fact]
+    public async Task FindAsync_SeesGroupChangesDisablingAndDeletion()
+    {
+        var directory = Directory();
+
+        await slapd.RemoveFromGroupAsync(Olga, "admin" + _id);
+        Assert.Equal(new[] { "staff" + _id }, (await directory.FindAsync(Olga, default))!.Groups);
+
+        await slapd.DisableAsync(Pete);
+        Assert.True((await directory.FindAsync(Pete, default))!.Disabled);
+
+        await slapd.DeletePersonAsync(Pete);
+        Assert.Null(await directory.FindAsync(Pete, default));
+    }
+
+    [Fact]
+    public async Task FirstServerDown_TheNextOneAnswers()
+    {
+        var check = await Directory($"ldap://127.0.0.1:1 {slapd.Url}").CheckPasswordAsync(Olga, "olga-password", default);
+
+        Assert.Equal(PasswordOutcome.Succeeded, check.Outcome);
+    }
+
+    [Fact]
+    public async Task NoServerAnswers_IsUnavailable_NotAFailedSignIn()
+    {
+        var directory = Directory("ldap://127.0.0.1:1", TimeSpan.FromSeconds(2));
+
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.CheckPasswordAsync(Olga, "olga-password", default));
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.FindAsync(Olga, default));
+    }
+
+    [Fact]
+    public async Task WrongServiceAccountPassword_IsUnavailable()
+    {
+        var directory = new LdapAccountDirectory(new LdapDirectoryOptions
+        {
+            Url = slapd.Url,
+            BindDn = SlapdServerFixture.ReaderDn,
+            BindPassword = "not-the-password",
+            UserSearchBase = SlapdServerFixture.People,
+        }, NullLogger<LdapAccountDirectory>.Instance);
+
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.CheckPasswordAsync(Olga, "olga-password", default));
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text;
+
+namespace Gateway.Tests.TestInfrastructure;
+
+/// <summary>
+/// A real OpenLDAP <c>slapd</c> (Debian's package) with a generated configuration on a free loopback port, holding
+/// people and groups under <c>dc=example,dc=com</c> and a read-only service account; stopped and removed at the end.
+/// </summary>
+public sealed class SlapdServerFixture : IAsyncLifetime
+{
+    public const string BaseDn = "dc=example,dc=com";
+    public const string AdminDn = "cn=admin," + BaseDn;
+    public const string AdminPassword = "admin-test-password";
+    public const string ReaderDn = "cn=reader," + BaseDn;
+    public const string ReaderPassword = "reader-test-password";
+    public const string People = "ou=people," + BaseDn;
+    public const string Groups = "ou=groups," + BaseDn;
+
+    private ServerProcess? _server;
+    private string _folder = "";
+
+    public int Port { get; private set; }
+
+    public string Url => $"ldap://127.0.0.1:{Port}";
+
+    public async Task InitializeAsync()
+    {
+        var slapd = ServerProcess.Find("/usr/sbin/slapd");
+        _folder = Directory.CreateTempSubdirectory("ssogw-slapd-").FullName;
+        Directory.CreateDirectory(Path.Combine(_folder, "data"));
+        var config = Path.Combine(_folder, "slapd.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            include /etc/ldap/schema/core.schema
+            include /etc/ldap/schema/cosine.schema
+            include /etc/ldap/schema/inetorgperson.schema
+            include /etc/ldap/schema/nis.schema
+            pidfile {{_folder}}/slapd.pid
+            modulepath /usr/lib/ldap
+            moduleload back_mdb
+            database mdb
+            maxsize 10485760
+            suffix "{{BaseDn}}"
+            rootdn "{{AdminDn}}"
+            rootpw {{AdminPassword}}
+            directory {{_folder}}/data
+            access to attrs=userPassword by anonymous auth by self write by * none
+            access to * by dn.exact="{{ReaderDn}}" read by self read by * none
+            """);
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort.Next();
+            _server = ServerProcess.Start(slapd, ["-f", config, "-h", Url + "/", "-d", "0"]);
+            try
+            {
+                var process = _server;
+                await Poll.UntilAsync(async () => process.HasExited
+                    ? throw new InvalidOperationException($"slapd exited: {process.Output}")
+                    : await AnswersAsync(), TimeSpan.FromSeconds(30), $"slapd answers on port {Port}");
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await _server.DisposeAsync();
+            }
+        }
+        await ModifyAsync("ldapadd", $"""
+            dn: {BaseDn}
+            objectClass: dcObject
+            objectClass: organization
+            o: Example
+            dc: example
+
+            dn: {ReaderDn}
+            objectClass: simpleSecurityObject
+            objectClass: organizationalRole
+            cn: reader
+            userPassword: {ReaderPassword}
+
+            dn: {People}
+            objectClass: organizationalUnit
+            ou: people
+
+            dn: {Groups}
+            objectClass: organizationalUnit
+            ou: groups
+
+            """);
+    }
+
+    /// <summary>Adds a person (inetOrgPerson) with a password, and makes them a member of <paramref name="groups"/>.</summary>
+    public async Task AddPersonAsync(string uid, string password, string mail, string displayName, string[] groups, bool disabled = false)
+    {
+        var person = new StringBuilder()
+            .AppendLine($"dn: uid={uid},{People}")
+            .AppendLine("objectClass: inetOrgPerson")
+            .AppendLine($"uid: {uid}").AppendLine($"cn: {displayName}").AppendLine($"sn: {displayName}")
+            .AppendLine($"mail: {mail}").AppendLine($"displayName:: {Convert.ToBase64String(Encoding.UTF8.GetBytes(displayName))}")
+            .AppendLine($"userPassword: {password}");
+        if (disabled)
+        {
+            person.AppendLine("employeeType: disabled");
+        }
+        await ModifyAsync("ldapadd", person.ToString());
+        foreach (var group in groups)
+        {
+            await AddToGroupAsync(uid, group);
+        }
+    }
+
+    /// <summary>Adds a member to a group (groupOfNames), creating the group on first use.</summary>
+    public async Task AddToGroupAsync(string uid, string group)
+    {
+        try
+        {
+            await ModifyAsync("ldapmodify", $"dn: cn={group},{Groups}\nchangetype: modify\nadd: member\nmember: uid={uid},{People}\n");
+        }
+        catch (InvalidOperationException)
+        {
+            // groupOfNames needs a member at all times: the service account holds the place of the last one removed.
+            await ModifyAsync("ldapadd", $"dn: cn={group},{Groups}\nobjectClass: groupOfNames\ncn: {group}\nmember: {ReaderDn}\nmember: uid={uid},{People}\n");
+        }
+    }
+
+    public Task RemoveFromGroupAsync(string uid, string group) =>
+        ModifyAsync("ldapmodify", $"dn: cn={group},{Groups}\nchangetype: modify\ndelete: member\nmember: uid={uid},{People}\n");
+
+    public Task DisableAsync(string uid) =>
+        ModifyAsync("ldapmodify", $"dn: uid={uid},{People}\nchangetype: modify\nadd: employeeType\nemployeeType: disabled\n");
+
+    public Task DeletePersonAsync(string uid) => ModifyAsync("ldapdelete", null, $"uid={uid},{People}");
+
+    /// <summary>Stops slapd (SIGSTOP): connections hang, as with a directory that does not answer.</summary>
+    public void Freeze() => _server!.Signal("STOP");
+
+    public void Thaw() => _server!.Signal("CONT");
+
+    private Task ModifyAsync(string tool, string? ldif, params string[] extra) =>
+        ServerProcess.RunAsync(ServerProcess.Find($"/usr/bin/{tool}"), ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword, .. extra], input: ldif ?? "");
+
+    private async Task<bool> AnswersAsync()
+    {
+        try
+        {
+            await ServerProcess.RunAsync(ServerProcess.Find("/usr/bin/ldapwhoami"), ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword]);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SlapdCollection : ICollectionFixture<SlapdServerFixture>
+{
+    public const string Name = "slapd";
+}

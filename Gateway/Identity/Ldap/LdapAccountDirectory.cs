@@ -1,0 +1,217 @@
+using System.DirectoryServices.Protocols;
+using System.Net;
+using System.Security.Cryptography;
+
+namespace Gateway.Identity.Ldap;
+
+/// <summary>
+/// Accounts in LDAP or Active Directory (System.DirectoryServices.Protocols): the service account finds the user
+/// (username escaped per RFC 4515), a bind as that DN checks the password (an empty password never binds: LDAP
+/// would take it for an anonymous bind), then the groups are read. Servers are tried in order; a directory that
+/// does not answer in <see cref="LdapDirectoryOptions.Timeout"/> throws <see cref="DirectoryUnavailableException"/>.
+/// </summary>
+internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options, ILogger<LdapAccountDirectory> logger) : IAccountDirectory
+{
+    private const int InvalidCredentials = 49;
+
+    private readonly IReadOnlyList<Uri> _servers = options.Servers;
+    private readonly string _bindPassword = ReadBindPassword(options);
+
+    public string Kind => "ldap";
+
+    public Task<PasswordCheck> CheckPasswordAsync(string username, string password, CancellationToken cancellationToken) =>
+        Task.Run(() => CheckPassword(username, password), cancellationToken);
+
+    public Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            using var connection = ServiceConnection();
+            return Find(connection, username)?.Account;
+        }, cancellationToken);
+
+    private PasswordCheck CheckPassword(string username, string password)
+    {
+        FoundUser? user;
+        using (var connection = ServiceConnection())
+        {
+            user = Find(connection, username);
+        }
+        if (user is null)
+        {
+            // The same round trip a wrong password costs, so that unknown names cannot be told apart by time.
+            TryBind($"uid={RandomNumberGenerator.GetHexString(16)},{options.UserSearchBase}", RandomNumberGenerator.GetHexString(16));
+            return new PasswordCheck(PasswordOutcome.UnknownUser, null);
+        }
+        if (password.Length == 0 || !TryBind(user.Dn, password))
+        {
+            return new PasswordCheck(PasswordOutcome.WrongPassword, user.Account);
+        }
+        return new PasswordCheck(user.Account.Disabled ? PasswordOutcome.Disabled : PasswordOutcome.Succeeded, user.Account);
+    }
+
+    /// <summary>The one entry the user filter finds (none, or an ambiguous match, is no user), with its groups.</summary>
+    private FoundUser? Find(LdapConnection connection, string username)
+    {
+        if (username.Length == 0)
+        {
+            return null;
+        }
+        var attributes = new[] { options.UsernameAttribute, options.EmailAttribute, options.DisplayNameAttribute, "cn" }
+            .Concat(options.GroupsAttribute is { } g ? [g] : []).ToArray();
+        var found = Search(connection, options.UserSearchBase!, LdapFilter.Format(options.UserFilter, username), SearchScope.Subtree, attributes, sizeLimit: 2);
+        if (found.Count != 1)
+        {
+            if (found.Count > 1)
+            {
+                Log.Ambiguous(logger, username);
+            }
+            return null;
+        }
+        var entry = found[0];
+        var groups = options.GroupsAttribute is { } attribute
+            ? Values(entry, attribute).Select(LdapFilter.FirstRdnValue).ToArray()
+            : Search(connection, options.GroupSearchBase ?? options.UserSearchBase!, LdapFilter.Format(options.GroupFilter, username, entry.DistinguishedName),
+                    SearchScope.Subtree, [options.GroupNameAttribute], sizeLimit: 1000)
+                .Select(group => Values(group, options.GroupNameAttribute).FirstOrDefault() ?? LdapFilter.FirstRdnValue(group.DistinguishedName))
+                .ToArray();
+        var disabled = Search(connection, entry.DistinguishedName, options.DisabledFilter, SearchScope.Base, ["1.1"], sizeLimit: 1).Count > 0;
+        var account = new DirectoryAccount(
+            Values(entry, options.UsernameAttribute).FirstOrDefault() ?? username,
+            Values(entry, options.EmailAttribute).FirstOrDefault() ?? "",
+            Values(entry, options.DisplayNameAttribute).FirstOrDefault() ?? Values(entry, "cn").FirstOrDefault() ?? "",
+            groups.Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            disabled);
+        return new FoundUser(entry.DistinguishedName, account);
+    }
+
+    private List<SearchResultEntry> Search(LdapConnection connection, string baseDn, string filter, SearchScope scope, string[] attributes, int sizeLimit)
+    {
+        var request = new SearchRequest(baseDn, filter, scope, attributes) { SizeLimit = sizeLimit, TimeLimit = options.Timeout };
+        try
+        {
+            var response = (SearchResponse)connection.SendRequest(request, options.Timeout);
+            return response.Entries.Cast<SearchResultEntry>().ToList();
+        }
+        catch (DirectoryOperationException ex) when (ex.Response?.ResultCode is ResultCode.NoSuchObject)
+        {
+            return [];
+        }
+        catch (DirectoryOperationException ex) when (ex.Response is SearchResponse partial && ex.Response.ResultCode == ResultCode.SizeLimitExceeded)
+        {
+            return partial.Entries.Cast<SearchResultEntry>().ToList();
+        }
+        catch (Exception ex) when (ex is LdapException or DirectoryOperationException or DirectoryException or TimeoutException)
+        {
+            Log.Unavailable(logger, ex.GetType().Name, (ex as LdapException)?.ErrorCode ?? 0);
+            throw new DirectoryUnavailableException(Kind, ex);
+        }
+    }
+
+    /// <summary>A connection bound as the service account, to the first server that answers.</summary>
+    private LdapConnection ServiceConnection()
+    {
+        Exception? last = null;
+        foreach (var server in _servers)
+        {
+            var connection = Connect(server);
+            try
+            {
+                connection.Bind(new NetworkCredential(options.BindDn, _bindPassword));
+                return connection;
+            }
+            catch (LdapException ex) when (ex.ErrorCode == InvalidCredentials)
+            {
+                connection.Dispose();
+                Log.ServiceAccountRefused(logger, options.BindDn ?? "");
+                throw new DirectoryUnavailableException(Kind, ex);
+            }
+            catch (Exception ex) when (ex is LdapException or DirectoryOperationException or TimeoutException)
+            {
+                connection.Dispose();
+                last = ex;
+            }
+        }
+        Log.Unavailable(logger, last?.GetType().Name ?? "no server", (last as LdapException)?.ErrorCode ?? 0);
+        throw new DirectoryUnavailableException(Kind, last);
+    }
+
+    /// <summary>True when <paramref name="dn"/> binds with <paramref name="password"/>; false for wrong credentials.</summary>
+    private bool TryBind(string dn, string password)
+    {
+        Exception? last = null;
+        foreach (var server in _servers)
+        {
+            using var connection = Connect(server);
+            try
+            {
+                connection.Bind(new NetworkCredential(dn, password));
+                return true;
+            }
+            catch (LdapException ex) when (ex.ErrorCode == InvalidCredentials)
+            {
+                return false;
+            }
+            catch (Exception ex) when (ex is LdapException or DirectoryOperationException or TimeoutException)
+            {
+                last = ex;
+            }
+        }
+        Log.Unavailable(logger, last?.GetType().Name ?? "no server", (last as LdapException)?.ErrorCode ?? 0);
+        throw new DirectoryUnavailableException(Kind, last);
+    }
+
+    private LdapConnection Connect(Uri server)
+    {
+        var secure = server.Scheme.Equals("ldaps", StringComparison.OrdinalIgnoreCase);
+        var port = server.IsDefaultPort || server.Port <= 0 ? (secure ? 636 : 389) : server.Port;
+        var connection = new LdapConnection(new LdapDirectoryIdentifier(server.Host, port), null, AuthType.Basic)
+        {
+            Timeout = options.Timeout,
+            AutoBind = false,
+        };
+        connection.SessionOptions.ProtocolVersion = 3;
+        connection.SessionOptions.ReferralChasing = ReferralChasingOptions.None;
+        if (secure)
+        {
+            connection.SessionOptions.SecureSocketLayer = true;
+        }
+        else if (options.StartTls)
+        {
+            connection.SessionOptions.StartTransportLayerSecurity(null);
+        }
+        return connection;
+    }
+
+    private static IEnumerable<string> Values(SearchResultEntry entry, string attribute)
+    {
+        var values = entry.Attributes[attribute];
+        if (values is null)
+        {
+            yield break;
+        }
+        foreach (var value in values.GetValues(typeof(string)))
+        {
+            if (value is string text && text.Length > 0)
+            {
+                yield return text;
+            }
+        }
+    }
+
+    private static string ReadBindPassword(LdapDirectoryOptions options) =>
+        options.BindPasswordFile is { Length: > 0 } file ? File.ReadAllText(file).TrimEnd('\r', '\n') : options.BindPassword ?? "";
+
+    private sealed record FoundUser(string Dn, DirectoryAccount Account);
+
+    private static partial class Log
+    {
+        [LoggerMessage(8001, LogLevel.Warning, "LDAP directory did not answer ({Fault}, code {LdapErrorCode})")]
+        public static partial void Unavailable(ILogger logger, string fault, int ldapErrorCode);
+
+        [LoggerMessage(8002, LogLevel.Error, "LDAP directory refused the service account {BindDn}: check Sso:Ldap:BindDn and its password")]
+        public static partial void ServiceAccountRefused(ILogger logger, string bindDn);
+
+        [LoggerMessage(8003, LogLevel.Warning, "LDAP user filter matched more than one entry for {User}: nobody is signed in")]
+        public static partial void Ambiguous(ILogger logger, string user);
+    }
+}

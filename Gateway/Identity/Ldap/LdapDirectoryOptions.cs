@@ -1,0 +1,63 @@
+namespace Gateway.Identity.Ldap;
+
+/// <summary><c>Sso:Ldap</c>: accounts in LDAP or Active Directory.</summary>
+public sealed class LdapDirectoryOptions
+{
+    /// <summary>One or more <c>ldap://</c> / <c>ldaps://</c> servers, separated by spaces or commas, tried in order. Unset: no LDAP directory.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>Upgrade <c>ldap://</c> connections with StartTLS. Default false (use <c>ldaps://</c> or this in production).</summary>
+    public bool StartTls { get; set; }
+
+    /// <summary>The service account that searches for users (read-only).</summary>
+    public string? BindDn { get; set; }
+
+    /// <summary>Its password: from an environment variable (<c>Sso__Ldap__BindPassword</c>) or <see cref="BindPasswordFile"/>.</summary>
+    public string? BindPassword { get; set; }
+
+    /// <summary>A file holding the service account's password (a mounted secret), read at startup.</summary>
+    public string? BindPasswordFile { get; set; }
+
+    public string? UserSearchBase { get; set; }
+
+    /// <summary><c>{0}</c> is the typed username, escaped per RFC 4515. Default <c>(uid={0})</c>; AD: <c>(sAMAccountName={0})</c>.</summary>
+    public string UserFilter { get; set; } = "(uid={0})";
+
+    /// <summary>Where groups are searched (with <see cref="GroupFilter"/>) unless <see cref="GroupsAttribute"/> is set.</summary>
+    public string? GroupSearchBase { get; set; }
+
+    /// <summary><c>{dn}</c> is the user's DN and <c>{0}</c> the username, both escaped. Default <c>(member={dn})</c>.</summary>
+    public string GroupFilter { get; set; } = "(member={dn})";
+
+    /// <summary>An attribute of the user listing group DNs (AD and OpenLDAP's memberof overlay: <c>memberOf</c>); the group name is the first RDN's value.</summary>
+    public string? GroupsAttribute { get; set; }
+
+    /// <summary>Attribute of a group that is its name. Default <c>cn</c>.</summary>
+    public string GroupNameAttribute { get; set; } = "cn";
+
+    /// <summary>Attribute whose value is the username sent to backends. Default <c>uid</c>; AD: <c>sAMAccountName</c>.</summary>
+    public string UsernameAttribute { get; set; } = "uid";
+
+    public string EmailAttribute { get; set; } = "mail";
+
+    /// <summary>Display name attribute; <c>cn</c> when the user has none. Default <c>displayName</c>.</summary>
+    public string DisplayNameAttribute { get; set; } = "displayName";
+
+    /// <summary>
+    /// A user matching this filter is disabled. Default: Active Directory's disabled bit,
+    /// <c>(userAccountControl:1.2.840.113556.1.4.803:=2)</c> (matches nothing on directories without that attribute).
+    /// </summary>
+    public string DisabledFilter { get; set; } = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
+
+    /// <summary>Longest an LDAP operation may take before the directory counts as down. Default five seconds.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a live session from this directory is re-checked against it. Default five minutes.</summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The servers of <see cref="Url"/>, in order.</summary>
+    public IReadOnlyList<Uri> Servers => (Url ?? "")
+        .Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(u => new Uri(u))
+        .ToList();
+}
