@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need when it is missing
 # (redis-server and redis-sentinel, Debian's chromium for the browser test, Node and the test OpenID
-# provider's npm packages from its lock file, nginx and openssl for the deploy/ examples), then runs every
-# test and ends with the line "N passed, M failed". Extra arguments go to `dotnet test`. The tests start
-# their own nginx and Redis processes on free loopback ports; the system services are never started (apt
-# is told not to start nginx when it installs it).
+# provider's npm packages from its lock file, nginx and openssl for the deploy/ examples, PostgreSQL, MariaDB,
+# slapd, ldap-utils and php-cli for the directory tests), then runs every test and ends with the line
+# "N passed, M failed". Extra arguments go to `dotnet test`. The tests start their own servers on free loopback
+# ports in temporary folders; the system services are never used (apt is told not to start them when it installs them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,13 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The directory tests start their own PostgreSQL, MariaDB and OpenLDAP servers (never the system services) and
+# check hashes written by PHP's password_hash.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[[ -x /usr/sbin/mariadbd ]] || missing+=(mariadb-server)
+[[ -x /usr/sbin/slapd ]] || missing+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
