@@ -75,7 +75,9 @@ public sealed partial class ProviderLogoutTests(OpenIdProviderFixture provider, 
     public async Task BackChannelLogout_FromTheProvider_EndsTheSessionOnTwoInstancesWithinOneSecond()
     {
         var log = new CapturingLogSink();
-        await using var a = await ProviderGateway.StartAsync(provider, redis: redis, log: log);
+        // A long trust window: only the invalidation message, not the cache's expiry, can end the session on B in time.
+        await using var a = await ProviderGateway.StartAsync(provider, new Dictionary<string, string?> { ["Sso:SessionCacheDuration"] = "00:00:30" },
+            redis: redis, log: log);
         await using var b = await ProviderGateway.StartAsync(provider, shareWith: a);
         using var onA = a.Host.CreateClient();
         (await ProviderFlow.SignInAsync(onA, a.Host, provider, "grace")).Dispose();
