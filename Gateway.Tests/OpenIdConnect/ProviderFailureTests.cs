@@ -156,4 +156,66 @@ public sealed class ProviderFailureTests(OpenIdProviderFixture provider)
     }
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    [Fact]
+    public async Task ProviderDownAtStartup_ThenUp_SignInWorksWithoutARestart()
+    {
+        var providerPort = FreePort.Next();
+        var client = new ProviderClient("late-client", "late-client-secret");
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sso:OpenIdConnect:late:Authority"] = $"http://127.0.0.1:{providerPort}",
+            ["Sso:OpenIdConnect:late:ClientId"] = client.ClientId,
+            ["Sso:OpenIdConnect:late:ClientSecret"] = client.ClientSecret,
+        });
+        using var browser = gateway.CreateClient();
+        using (var down = await browser.GetAsync(GatewayHost.App1, "/_sso/oidc/late/login", asBrowser: true))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        }
+
+        await using var late = new OpenIdProviderFixture(providerPort, "late", gateway.Port, client);
+        await late.InitializeAsync();
+
+        // The discovery document is fetched again on the next sign-in: no restart, no waiting for a refresh interval.
+        using var landed = await ProviderFlow.SignInAsync(browser, gateway, late, "grace", providerName: "late");
+        await ProviderSignInTests.AssertLandedAsync(landed, "/");
+        Assert.Equal("grace", (await browser.GetEchoAsync(GatewayHost.App1, "/")).Header("X-Forwarded-User"));
+    }
+
+    [Fact]
+    public async Task ProviderSignInAndLogout_AreAudited_AndNoSecretIsEverLogged()
+    {
+        var log = new CapturingLogSink();
+        var settings = LogEventText.InformationSettings;
+        await using var gateway = await ProviderGateway.StartAsync(provider, settings, log: log);
+        using var client = gateway.Host.CreateClient();
+
+        // A sign-in whose callback (code, state) the test sees, then a back-channel logout.
+        using var stopped = await ProviderFlow.SignInAsync(client, gateway.Host, provider, "grace", stopBefore: ProviderFlow.IsCallback);
+        var callback = new Uri(stopped.RequestMessage!.RequestUri!, stopped.Headers.Location!);
+        using (var landed = await client.Http.GetAsync(callback))
+        {
+            await ProviderSignInTests.AssertLandedAsync(landed, "/");
+        }
+        var cookie = client.SessionCookie()!.Value;
+        var token = LogoutTokens.Create(provider.SigningKey, provider.Issuer, gateway.Client.ClientId, sid: null, sub: "grace");
+        using (var http = new HttpClient())
+        using (var logout = await http.PostAsync($"http://127.0.0.1:{gateway.Host.Port}/_sso/oidc/idp/backchannel-logout", LogoutTokens.Form(token)))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        var signedIn = Assert.Single(log.WithEventId(3101));
+        Assert.Equal(("grace", ProviderGateway.Name), (signedIn.Scalar("User"), signedIn.Scalar("Provider")));
+        Assert.NotNull(signedIn.Scalar("ClientAddress"));
+        Assert.Equal("grace", Assert.Single(log.WithEventId(3111)).Scalar("Users"));
+        var query = System.Web.HttpUtility.ParseQueryString(callback.Query);
+        var secrets = new[] { gateway.Client.ClientSecret, cookie, token, query["code"]!, query["state"]! };
+        var texts = log.Events.SelectMany(LogEventText.TextsOf).ToList();
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(texts, text => text.Contains(secret, StringComparison.Ordinal));
+        }
+    }
 }

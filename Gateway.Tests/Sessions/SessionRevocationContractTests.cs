@@ -9,7 +9,8 @@ namespace Gateway.Tests.Sessions;
 
 /// <summary>
 /// What every <see cref="ISessionStore"/> promises to the admin API and the user directory: list a user's live
-/// sessions, end them all, end one by handle. Run once per store.
+/// sessions, end them all, end one by handle; and to back-channel logout: end the sessions from one provider session
+/// or subject. Run once per store.
 /// </summary>
 public abstract class SessionRevocationContractTests : IAsyncLifetime
 {
@@ -84,13 +85,54 @@ public abstract class SessionRevocationContractTests : IAsyncLifetime
         Assert.Null(await Store.DeleteByHandleAsync("AAAAAAAAAAAA", default));
     }
 
-    private async Task<SessionKey> CreateAsync(string user, TimeSpan lifetime)
+    /// <summary>Sessions from providers (name, sid, sub); "-" is a password session.</summary>
+    private static readonly (string Name, string? Provider, string? Sid, string? Sub)[] ProviderSessions =
+    [
+        ("idp-A-grace", "idp", "A", "grace"),
+        ("idp-B-grace", "idp", "B", "grace"),
+        ("idp-nosid-grace", "idp", null, "grace"),
+        ("other-A-grace", "other", "A", "grace"),
+        ("password-grace", null, null, null),
+        ("idp-C-ada", "idp", "C", "ada"),
+    ];
+
+    [Theory]
+    [InlineData("idp", "A", null, "idp-A-grace")]
+    [InlineData("IDP", "A", null, "idp-A-grace")]
+    [InlineData("idp", "A", "grace", "idp-A-grace idp-nosid-grace")]
+    [InlineData("idp", null, "grace", "idp-A-grace idp-B-grace idp-nosid-grace")]
+    [InlineData("idp", "Z", "grace", "idp-nosid-grace")]
+    [InlineData("idp", "A", "ada", "")]
+    [InlineData("idp", "Z", null, "")]
+    [InlineData("idp", null, null, "")]
+    [InlineData("nowhere", "A", "grace", "")]
+    public async Task DeleteByProviderSession_EndsTheSessionsFromThatProviderSessionOrSubject(string provider, string? sid, string? sub, string expected)
+    {
+        var keys = new Dictionary<string, SessionKey>();
+        foreach (var (name, from, sessionId, subject) in ProviderSessions)
+        {
+            keys[name] = await CreateAsync("grace", TimeSpan.FromHours(1), from, sessionId, subject);
+        }
+
+        var ended = await Store.DeleteByProviderSessionAsync(provider, sid, sub, default);
+
+        var expectedNames = expected.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(expectedNames.Select(n => keys[n].Value).Order(), ended.Select(s => s.Key.Value).Order());
+        foreach (var (name, key) in keys)
+        {
+            Assert.Equal(expectedNames.Contains(name), await Store.GetAsync(key, default) is null);
+        }
+        Assert.Empty(await Store.DeleteByProviderSessionAsync(provider, sid, sub, default));
+    }
+
+    private async Task<SessionKey> CreateAsync(string user, TimeSpan lifetime, string? provider = null, string? sid = null, string? sub = null)
     {
         var key = SessionKey.FromSessionId(SessionId.New());
         var now = Time.GetUtcNow();
         await Store.CreateAsync(key, new SessionRecord
         {
             User = user, CreatedAt = now, LastSeenAt = now, AbsoluteExpiresAt = now + TimeSpan.FromHours(12), ExpiresAt = now + lifetime,
+            Provider = provider, ProviderSessionId = sid, ProviderSubject = sub,
         }, default);
         return key;
     }

@@ -30,6 +30,22 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
     private Process? _process;
     private ChildProcesses? _folder;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly int? _fixedPort;
+    private readonly (string Name, int GatewayPort, ProviderClient Client)? _staticClient;
+
+    public OpenIdProviderFixture()
+    {
+    }
+
+    /// <summary>
+    /// A provider on <paramref name="port"/> that knows one client from the start (as a real provider would), e.g. for a
+    /// gateway that was told about the provider before it was up.
+    /// </summary>
+    internal OpenIdProviderFixture(int port, string providerName, int gatewayPort, ProviderClient client)
+    {
+        _fixedPort = port;
+        _staticClient = (providerName, gatewayPort, client);
+    }
 
     public int Port { get; private set; }
 
@@ -48,9 +64,9 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
                 $"oidc-provider is not installed in {ProviderFolder}: run `bash scripts/test.sh` (it runs `npm ci` there).");
         }
         _folder = new ChildProcesses("ssogw-oidc-");
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = _fixedPort is null ? 1 : 3; ; attempt++)
         {
-            Port = FreePort.Next();
+            Port = _fixedPort ?? FreePort.Next();
             try
             {
                 await StartAsync();
@@ -107,6 +123,15 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
     public async Task<ProviderClient> RegisterClientAsync(string providerName, int gatewayPort, string loginHost = GatewayHost.App1,
         bool backChannelLogout = true)
     {
+        using var response = await _http.PostAsJsonAsync($"{Issuer}/reg", ClientMetadata(providerName, gatewayPort, loginHost, backChannelLogout));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"client registration: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        return new ProviderClient(json.RootElement.GetProperty("client_id").GetString()!, json.RootElement.GetProperty("client_secret").GetString()!);
+    }
+
+    private static JsonObject ClientMetadata(string providerName, int gatewayPort, string loginHost, bool backChannelLogout)
+    {
         // Without a login host, people sign in on the host they are on: app1 and app2 are both registered.
         var hosts = loginHost == GatewayHost.App1 ? [GatewayHost.App1, GatewayHost.App2] : new[] { loginHost };
         var paths = hosts.Select(host => $"http://{host}:{gatewayPort}/_sso/oidc/{providerName}").ToArray();
@@ -122,11 +147,7 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
             metadata["backchannel_logout_uri"] = $"http://127.0.0.1:{gatewayPort}/_sso/oidc/{providerName}/backchannel-logout";
             metadata["backchannel_logout_session_required"] = true;
         }
-        using var response = await _http.PostAsJsonAsync($"{Issuer}/reg", metadata);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"client registration: {(int)response.StatusCode} {body}");
-        using var json = JsonDocument.Parse(body);
-        return new ProviderClient(json.RootElement.GetProperty("client_id").GetString()!, json.RootElement.GetProperty("client_secret").GetString()!);
+        return metadata;
     }
 
     /// <summary>The gateway settings of provider <paramref name="name"/> using <paramref name="client"/>.</summary>
@@ -174,7 +195,18 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
             }
             accounts[id] = claims;
         }
-        return new JsonObject { ["port"] = Port, ["jwks"] = new JsonObject { ["keys"] = new JsonArray(jwk) }, ["accounts"] = accounts }.ToJsonString();
+        var clients = new JsonArray();
+        if (_staticClient is var (name, gatewayPort, client))
+        {
+            var metadata = ClientMetadata(name, gatewayPort, GatewayHost.App1, backChannelLogout: false);
+            metadata["client_id"] = client.ClientId;
+            metadata["client_secret"] = client.ClientSecret;
+            clients.Add(metadata);
+        }
+        return new JsonObject
+        {
+            ["port"] = Port, ["jwks"] = new JsonObject { ["keys"] = new JsonArray(jwk) }, ["accounts"] = accounts, ["clients"] = clients,
+        }.ToJsonString();
     }
 
     private static string FindNode() =>

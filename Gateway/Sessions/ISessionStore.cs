@@ -39,7 +39,8 @@ internal interface ISessionStore
     /// <summary>
     /// Ends the sessions that came from one provider session: those of <paramref name="provider"/> with that
     /// <paramref name="sessionId"/> (<c>sid</c>) when one is given, else every session of that
-    /// <paramref name="subject"/> (<c>sub</c>); when both are given, both must match (OpenID Connect Back-Channel Logout).
+    /// <paramref name="subject"/> (<c>sub</c>); when both are given, both must match (OpenID Connect Back-Channel
+    /// Logout). See <see cref="ProviderSessionMatch"/>.
     /// </summary>
     /// <returns>The live sessions that were ended.</returns>
     Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(string provider, string? sessionId, string? subject, CancellationToken cancellationToken);
@@ -53,11 +54,16 @@ internal sealed record StoredSession(SessionKey Key, SessionRecord Record);
 
 internal static class ProviderSessionMatch
 {
-    /// <summary>True when <paramref name="record"/> came from the provider session a back-channel logout names.</summary>
+    /// <summary>
+    /// True when <paramref name="record"/> came from the provider session a back-channel logout names. A session whose
+    /// provider sent no <c>sid</c> at sign-in cannot be told apart from the subject's other sessions: it ends when the
+    /// logout names its subject (ending one session too many is the safe mistake).
+    /// </summary>
     public static bool Matches(SessionRecord record, string provider, string? sessionId, string? subject) =>
         string.Equals(record.Provider, provider, StringComparison.OrdinalIgnoreCase)
         && (sessionId is not null || subject is not null)
-        && (sessionId is null || string.Equals(record.ProviderSessionId, sessionId, StringComparison.Ordinal))
+        && (sessionId is null || string.Equals(record.ProviderSessionId, sessionId, StringComparison.Ordinal)
+            || (record.ProviderSessionId is null && subject is not null))
         && (subject is null || string.Equals(record.ProviderSubject, subject, StringComparison.Ordinal));
 }
 

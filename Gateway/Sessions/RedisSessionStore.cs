@@ -122,9 +122,18 @@ internal sealed class RedisSessionStore(
             return [];
         }
         var db = Database;
-        var index = sessionId is not null ? _keys.ProviderSession(provider, sessionId) : _keys.ProviderSubject(provider, subject!);
-        var members = await Guard(RedisUserIndex.LiveMembersAsync(db, index, time.GetUtcNow()), cancellationToken);
-        var keys = members.Select(m => new SessionKey(m.ToString())).ToArray();
+        // With a sid, the subject's sessions are read too: one whose provider sent no sid matches on the subject alone.
+        var indexes = new List<RedisKey>();
+        if (sessionId is not null)
+        {
+            indexes.Add(_keys.ProviderSession(provider, sessionId));
+        }
+        if (subject is not null)
+        {
+            indexes.Add(_keys.ProviderSubject(provider, subject));
+        }
+        var members = await Guard(Task.WhenAll(indexes.Select(index => RedisUserIndex.LiveMembersAsync(db, index, time.GetUtcNow()))), cancellationToken);
+        var keys = members.SelectMany(m => m).Distinct().Select(m => new SessionKey(m.ToString())).ToArray();
         var values = await Guard(Task.WhenAll(keys.Select(k => db.StringGetAsync(_keys.Session(k)))), cancellationToken);
         var matching = keys.Where((_, i) => Live(values[i]) is { } record && ProviderSessionMatch.Matches(record, provider, sessionId, subject)).ToArray();
         var ended = await Task.WhenAll(matching.Select(k => DeleteAndUnindexAsync(db, k, cancellationToken)));

@@ -1,6 +1,6 @@
 // The OpenID provider of the OpenID Connect tests: the certified oidc-provider package with a small configuration
-// of ours. Usage: node provider.mjs <config.json>. The test fixture writes the file (port, signing key, accounts)
-// and reads "listening <issuer>" from stdout.
+// of ours. Usage: node provider.mjs <config.json>. The test fixture writes the file (port, signing key, accounts,
+// clients known from the start) and waits until the discovery document answers.
 //
 // Test-only choices, never for a real deployment:
 // - open dynamic client registration, so each test registers a client with its own gateway's port;
@@ -21,6 +21,7 @@ const accounts = config.accounts;
 const signingJwk = config.jwks.keys[0];
 
 const provider = new Provider(issuer, {
+  clients: config.clients ?? [],
   jwks: config.jwks,
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   claims: {
