@@ -229,6 +229,36 @@ public sealed partial class DeployManifestsTests
         }
     }
 
+    /// <summary>
+    /// Compose: only the TLS proxy publishes a port, on loopback; the gateways keep the Secure cookie and trust that
+    /// proxy's fixed address, which lies in the network Compose is told to create; the proxy runs the nginx example.
+    /// </summary>
+    [Fact]
+    public void Compose_PublishesOnlyTheTlsProxyOnLoopback_AndTheGatewaysTrustOnlyIt()
+    {
+        var compose = YamlDocuments.Load(Path.Combine(RepositoryRoot.Path, "deploy", "compose", "docker-compose.yml")).Single();
+        var services = compose["services"]!.AsObject();
+
+        var published = services.Where(s => s.Value!.Items("ports").Any()).ToList();
+        Assert.Equal("tls-proxy", Assert.Single(published).Key);
+        Assert.All(published[0].Value!.Items("ports"), p => Assert.StartsWith("127.0.0.1:", p.ToString()));
+        var proxy = services["tls-proxy"]!;
+        Assert.Contains(proxy.Items("volumes"), v => v.ToString().StartsWith("../nginx/ssogateway.conf:", StringComparison.Ordinal));
+        var proxyAddress = proxy.Str("networks.default.ipv4_address")!;
+        var subnet = Assert.Single(compose.Items("networks.default.ipam.config")).Str("subnet")!;
+        Assert.True(System.Net.IPNetwork.Parse(subnet).Contains(System.Net.IPAddress.Parse(proxyAddress)), $"{proxyAddress} is outside {subnet}");
+
+        foreach (var gateway in new[] { "gateway1", "gateway2" })
+        {
+            var environment = services[gateway]!["environment"]!.AsObject();
+            Assert.Equal(proxyAddress, environment["Sso__ForwardedHeaders__KnownProxies__0"]?.ToString());
+            Assert.False(environment.ContainsKey("Sso__CookieSecure"), "the Secure cookie flag stays on behind TLS");
+            Assert.False(environment.ContainsKey("ASPNETCORE_FORWARDEDHEADERS_ENABLED"));
+            Assert.Equal("true", services[gateway]!.Str("read_only"));
+        }
+        Assert.Contains("noeviction", services["redis"]!.Items("command").Select(c => c.ToString()));
+    }
+
     [Fact]
     public void Dockerfile_PinsBaseImagesByDigest_AndRestoresFromTheLockFile()
     {

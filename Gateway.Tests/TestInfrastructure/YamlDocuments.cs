@@ -36,10 +36,33 @@ public static class YamlDocuments
 
     private static JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
+        YamlMappingNode map => Mapping(map),
         YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
         YamlScalarNode { Value: null or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain } => null,
         YamlScalarNode scalar => JsonValue.Create(scalar.Value),
         _ => null,
     };
+
+    /// <summary>A mapping, with YAML merge keys (<c>&lt;&lt;: *anchor</c>, as Compose files use) merged in.</summary>
+    private static JsonObject Mapping(YamlMappingNode map)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in map.Children)
+        {
+            var name = ((YamlScalarNode)key).Value!;
+            if (name == "<<" && value is YamlMappingNode merged)
+            {
+                foreach (var (mergedKey, mergedValue) in Mapping(merged).ToList())
+                {
+                    if (!map.Children.ContainsKey(new YamlScalarNode(mergedKey)))
+                    {
+                        result[mergedKey] = mergedValue?.DeepClone();
+                    }
+                }
+                continue;
+            }
+            result[name] = ToJson(value);
+        }
+        return result;
+    }
 }
