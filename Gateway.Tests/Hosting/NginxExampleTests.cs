@@ -4,13 +4,18 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Tests.TestInfrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Hosting;
 
 /// <summary>
 /// Every nginx file under deploy/ passes <c>nginx -t</c>, and the TLS example (deploy/nginx/ssogateway.conf as it is,
 /// only its ports and certificate folder moved to this machine) carries real requests to a real gateway: a 9 KB
-/// cookie, https as the scheme the gateway believes, the client address, HSTS. The certificate is made by
+/// cookie, 12 KB of module response headers, https as the scheme the gateway believes, the client address, HSTS.
+/// The certificate is made by
 /// scripts/make-dev-cert.sh, the one the Compose example uses.
 /// </summary>
 public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClassFixture<NginxExampleTests.TlsProxy>
@@ -77,6 +82,20 @@ public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClass
         Assert.Equal("max-age=31536000; includeSubDomains", Assert.Single(response.Headers.GetValues("Strict-Transport-Security")));
     }
 
+    /// <summary>A module that sets many cookies at once: 12 KB of response headers, beyond nginx's default 4k buffer (502).</summary>
+    [Fact]
+    public async Task LargeModuleResponseHeaders_PassThroughTheTlsExample()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{GatewayHost.App2}:{proxy.TlsPort}/many-cookies/page");
+
+        using var response = await proxy.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookies = response.Headers.GetValues("Set-Cookie").ToList();
+        Assert.Equal(TlsProxy.ModuleCookies, cookies.Count);
+        Assert.All(cookies, c => Assert.Equal(TlsProxy.ModuleCookieLength, c.Length));
+    }
+
     [Fact]
     public async Task SignInRedirect_ThroughTheTlsExample_StaysOnHttps()
     {
@@ -138,8 +157,11 @@ public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClass
     /// <summary>One gateway (trusting 127.0.0.1, where nginx connects from) behind the TLS example, for the class.</summary>
     public sealed class TlsProxy : IAsyncLifetime
     {
+        public const int ModuleCookies = 6, ModuleCookieLength = 2048;
+
         private readonly NginxConfig _nginx = new();
         private GatewayHost _gateway = null!;
+        private WebApplication _module = null!;
 
         public HttpClient Client { get; private set; } = null!;
 
@@ -151,7 +173,16 @@ public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClass
 
         public async Task InitializeAsync()
         {
-            _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Sso:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" });
+            _module = await StartManyCookiesModuleAsync();
+            _gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["Sso:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
+                ["ReverseProxy:Routes:many-cookies:ClusterId"] = "many-cookies",
+                ["ReverseProxy:Routes:many-cookies:AuthorizationPolicy"] = "anonymous",
+                ["ReverseProxy:Routes:many-cookies:Match:Hosts:0"] = GatewayHost.App2,
+                ["ReverseProxy:Routes:many-cookies:Match:Path"] = "/many-cookies/{**rest}",
+                ["ReverseProxy:Clusters:many-cookies:Destinations:d1:Address"] = _module.Urls.First(),
+            });
             await MakeCertificateAsync(_nginx.Prefix);
             _nginx.Include("deploy/nginx/ssogateway.conf",
                 ("/etc/nginx/tls/", _nginx.Prefix + "/"),
@@ -188,6 +219,26 @@ public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClass
             Client?.Dispose();
             await _nginx.DisposeAsync();
             await _gateway.DisposeAsync();
+            await _module.DisposeAsync();
+        }
+
+        private static async Task<WebApplication> StartManyCookiesModuleAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var module = builder.Build();
+            module.Run(context =>
+            {
+                for (var i = 0; i < ModuleCookies; i++)
+                {
+                    var prefix = $"module{i}=";
+                    context.Response.Headers.Append("Set-Cookie", prefix + new string('v', ModuleCookieLength - prefix.Length));
+                }
+                return context.Response.WriteAsync("ok");
+            });
+            await module.StartAsync();
+            return module;
         }
     }
 }
