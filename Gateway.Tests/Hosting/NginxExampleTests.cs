@@ -15,8 +15,7 @@ namespace Gateway.Tests.Hosting;
 /// Every nginx file under deploy/ passes <c>nginx -t</c>, and the TLS example (deploy/nginx/ssogateway.conf as it is,
 /// only its ports and certificate folder moved to this machine) carries real requests to a real gateway: a 9 KB
 /// cookie, 12 KB of module response headers, https as the scheme the gateway believes, the client address, HSTS.
-/// The certificate is made by
-/// scripts/make-dev-cert.sh, the one the Compose example uses.
+/// The certificate is made by scripts/make-dev-cert.sh, the one the Compose example uses.
 /// </summary>
 public sealed class NginxExampleTests(NginxExampleTests.TlsProxy proxy) : IClassFixture<NginxExampleTests.TlsProxy>
 {
