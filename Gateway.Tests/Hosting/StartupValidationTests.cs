@@ -44,6 +44,8 @@ public sealed class StartupValidationTests : IDisposable
         ["MalformedLockoutMaxFailures"] = ("Sso:Lockout:MaxFailures", c => c["Sso:Lockout:MaxFailures"] = "five"),
         ["LoginHostOutsideCookieDomain"] = ("Sso:LoginHost", c => c["Sso:LoginHost"] = "login.example.org"),
         ["SessionCacheLongerThanIdle"] = ("Sso:SessionCacheDuration", c => c["Sso:SessionCacheDuration"] = "02:00:00"),
+        ["TrustedProxyNetworkNotCidr"] = ("Sso:ForwardedHeaders:KnownNetworks:0", c => c["Sso:ForwardedHeaders:KnownNetworks:0"] = "10.0.0.5"),
+        ["MalformedForwardLimit"] = ("Sso:ForwardedHeaders:ForwardLimit", c => c["Sso:ForwardedHeaders:ForwardLimit"] = "two"),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
@@ -88,6 +90,20 @@ public sealed class StartupValidationTests : IDisposable
 
         Assert.True(exitCode == 1, $"exit code {exitCode}, output:\n{gateway.Errors}{gateway.Output}");
         Assert.Contains("Sso:IdleTimeout: must not be longer than Sso:AbsoluteTimeout.", gateway.Errors);
+    }
+
+    /// <summary>The framework's switch, set the way earlier deployments set it, trusts every sender: refused, named.</summary>
+    [Fact]
+    public async Task FrameworkForwardedHeadersSwitch_InTheEnvironment_StopsStartup_NamingIt()
+    {
+        await using var gateway = GatewayProcess.Start(_contentRoot,
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" },
+            [.. Arguments(ValidConfiguration())]);
+        var exitCode = await gateway.WaitForExitAsync(ExitTimeout);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}, output:\n{gateway.Errors}{gateway.Output}");
+        var message = Assert.Single(Lines(gateway.Errors), line => line.StartsWith("  ", StringComparison.Ordinal));
+        Assert.StartsWith("  ForwardedHeaders_Enabled (ASPNETCORE_FORWARDEDHEADERS_ENABLED): trusts X-Forwarded-For", message);
     }
 
     [Fact]
