@@ -6,7 +6,8 @@ namespace Gateway.Sessions;
 /// Keeps the shared store off the hot path: a session read from the store is served from this instance's
 /// <see cref="SessionCache"/> for the trust window. Every deletion removes the entry here and tells every other
 /// instance (<see cref="ISessionInvalidation"/>) to drop it too, so a sign-out or revocation is refused everywhere
-/// at once. Writes go straight through.
+/// at once. Writes go straight through. A revocation wins over a read that began before it: such a read is neither
+/// cached (<see cref="SessionCache.SetIfNotRevokedSince"/>) nor joined by a request that starts after the revocation.
 /// </summary>
 internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cache, ISessionInvalidation invalidation)
     : ISessionStore
@@ -17,7 +18,7 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         cache.Set(key, record);
     }
 
-    private readonly ConcurrentDictionary<string, Task<SessionRecord?>> _reads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SharedRead> _reads = new(StringComparer.Ordinal);
 
     public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
     {
@@ -27,49 +28,71 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         }
         // When the trust window of a busy session ends, every request in flight misses at once; they share one
         // read instead of each asking the store. The shared read ignores any one request's cancellation.
-        var read = new TaskCompletionSource<SessionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shared = _reads.GetOrAdd(key.Value, read.Task);
-        if (shared == read.Task)
+        var read = new SharedRead(cache.Revocations);
+        while (true)
         {
-            _ = ReadThroughAsync(key, read);
+            var shared = _reads.GetOrAdd(key.Value, read);
+            if (shared == read)
+            {
+                break;
+            }
+            // Join only a read that began after every revocation this request may have to see.
+            if (shared.Revocations >= read.Revocations)
+            {
+                return shared.Result.Task.WaitAsync(cancellationToken);
+            }
+            if (_reads.TryUpdate(key.Value, read, shared))
+            {
+                break;
+            }
         }
-        return shared.WaitAsync(cancellationToken);
+        _ = ReadThroughAsync(key, read);
+        return read.Result.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task ReadThroughAsync(SessionKey key, TaskCompletionSource<SessionRecord?> read)
+    private async Task ReadThroughAsync(SessionKey key, SharedRead read)
     {
         try
         {
             var record = await inner.GetAsync(key, CancellationToken.None);
             if (record is not null)
             {
-                cache.Set(key, record);
+                cache.SetIfNotRevokedSince(key, record, read.Revocations);
             }
-            _reads.TryRemove(new KeyValuePair<string, Task<SessionRecord?>>(key.Value, read.Task));
-            read.SetResult(record);
+            _reads.TryRemove(new KeyValuePair<string, SharedRead>(key.Value, read));
+            read.Result.SetResult(record);
         }
         catch (Exception ex)
         {
-            _reads.TryRemove(new KeyValuePair<string, Task<SessionRecord?>>(key.Value, read.Task));
-            read.SetException(ex);
+            _reads.TryRemove(new KeyValuePair<string, SharedRead>(key.Value, read));
+            read.Result.SetException(ex);
         }
+    }
+
+    /// <summary>One store read shared by the requests that missed at once, and the revocation count before it began.</summary>
+    private sealed class SharedRead(long revocations)
+    {
+        public long Revocations { get; } = revocations;
+
+        public TaskCompletionSource<SessionRecord?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public bool TryGetVouched(SessionKey key, out SessionRecord record) => cache.TryGet(key, out record);
 
-    // While the write is under way, requests of the same session read the slid record here and do not write it
-    // again. Afterwards the entry is dropped: a touch of a session deleted meanwhile does nothing in the store, and
-    // the next request asks the store rather than this instance reviving the session.
+    // While the write is under way, requests of the same session read the slid record here (if it is still cached:
+    // a revoked session is never put back) and do not write it again. Afterwards the entry is dropped: a touch of a
+    // session deleted meanwhile does nothing in the store, and the next request asks the store rather than this
+    // instance reviving the session.
     public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        cache.Set(key, record);
+        cache.Replace(key, record);
         try
         {
             await inner.TouchAsync(key, record, cancellationToken);
         }
         finally
         {
-            cache.Remove(key);
+            cache.Forget(key);
         }
     }
 

@@ -8,6 +8,13 @@ namespace Gateway.Sessions;
 /// session again. Revocations remove entries at once (see the store's invalidation messages); the trust window
 /// bounds how stale an entry can be if such a message is lost, and how long an outage can go unnoticed.
 /// </summary>
+/// <remarks>
+/// A revocation wins over a store read that began before it: every revocation (<see cref="Remove(SessionKey)"/>,
+/// <see cref="Remove(string)"/>, <see cref="Clear"/>) advances <see cref="Revocations"/>, and a record read from the
+/// store is cached only through <see cref="SetIfNotRevokedSince"/>, which refuses it when any revocation happened since
+/// the read began (whatever session it was: a count is cheaper than a record of which sessions ended, and a read that
+/// overlaps a revocation is simply not cached).
+/// </remarks>
 internal sealed class SessionCache
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -16,6 +23,7 @@ internal sealed class SessionCache
     private readonly long _trustTicks;
     private const int MinSweepSize = 1024;
     private int _nextSweepAt = MinSweepSize;
+    private long _revocations;
 
     public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor)
     {
@@ -46,11 +54,42 @@ internal sealed class SessionCache
         return false;
     }
 
-    public void Set(SessionKey key, SessionRecord record)
+    /// <summary>How many revocations this cache has seen: read it before a store read, hand it to <see cref="SetIfNotRevokedSince"/>.</summary>
+    public long Revocations => Interlocked.Read(ref _revocations);
+
+    public void Set(SessionKey key, SessionRecord record) => SetEntry(key, record);
+
+    /// <summary>
+    /// Caches a record read from the store, unless a session was revoked since the read began
+    /// (<paramref name="revocations"/>: <see cref="Revocations"/> before the read).
+    /// </summary>
+    public void SetIfNotRevokedSince(SessionKey key, SessionRecord record, long revocations)
+    {
+        if (Revocations != revocations || SetEntry(key, record) is not { } entry)
+        {
+            return;
+        }
+        // A revocation between the check and the write may have removed the entry before it was written: undo it.
+        if (Revocations != revocations)
+        {
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+        }
+    }
+
+    /// <summary>Replaces the record of a session cached here (e.g. its slid expiry while the write is under way); never adds one.</summary>
+    public void Replace(SessionKey key, SessionRecord record)
+    {
+        if (_entries.TryGetValue(key.Value, out var current))
+        {
+            _entries.TryUpdate(key.Value, current with { Record = record }, current);
+        }
+    }
+
+    private Entry? SetEntry(SessionKey key, SessionRecord record)
     {
         if (!Enabled)
         {
-            return;
+            return null;
         }
         var count = _entries.Count;
         if (count >= _nextSweepAt)
@@ -64,14 +103,31 @@ internal sealed class SessionCache
         {
             Evict();
         }
-        _entries[key.Value] = new Entry(record, _time.GetUtcNow().UtcTicks);
+        var entry = new Entry(record, _time.GetUtcNow().UtcTicks);
+        _entries[key.Value] = entry;
+        return entry;
     }
 
-    public void Remove(SessionKey key) => _entries.TryRemove(key.Value, out _);
+    /// <summary>Revokes a session here: its entry goes, and no read that began before now can put it back.</summary>
+    public void Remove(SessionKey key) => Remove(key.Value);
 
-    public void Remove(string keyValue) => _entries.TryRemove(keyValue, out _);
+    /// <inheritdoc cref="Remove(SessionKey)"/>
+    public void Remove(string keyValue)
+    {
+        // Counted before the removal: see SetIfNotRevokedSince.
+        Interlocked.Increment(ref _revocations);
+        _entries.TryRemove(keyValue, out _);
+    }
 
-    public void Clear() => _entries.Clear();
+    /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a slid expiry was written.</summary>
+    public void Forget(SessionKey key) => _entries.TryRemove(key.Value, out _);
+
+    /// <summary>Revokes everything (e.g. the connection that carries revocations was lost).</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _revocations);
+        _entries.Clear();
+    }
 
     private void RemoveStale()
     {
