@@ -64,6 +64,45 @@ public sealed class RedisUserIndexTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Null(await _store.DeleteByHandleAsync(key.Handle, default));
     }
 
+    [Theory]
+    [InlineData("kate")]
+    [InlineData("KATE")]
+    [InlineData("Kate")]
+    [InlineData("\u212Aate")] // Kelvin sign: lower-cases to k, but is not k to OrdinalIgnoreCase
+    [InlineData("\u212AATE")]
+    public async Task Listing_InAnySpellingOfTheName_FindsTheSessions_AndChangesNothing(string spelling)
+    {
+        var live = await CreateAsync("kate", TimeSpan.FromMinutes(30));
+        await CreateAsync("kate", TimeSpan.FromMinutes(1));
+        var gone = await CreateAsync("kate", TimeSpan.FromMinutes(30));
+        await _redis.GetDatabase().KeyDeleteAsync(_prefix + "s:" + gone.Value); // e.g. a write that failed half way
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var before = await IndexAsync("kate");
+        Assert.Equal(3, before.Length);
+
+        var listed = await _store.ListByUserAsync(spelling, default);
+
+        Assert.Equal([live], listed.Select(s => s.Key));
+        Assert.Equal(before, await IndexAsync("kate"));
+        Assert.Equal([live], (await _store.ListByUserAsync("kate", default)).Select(s => s.Key));
+    }
+
+    [Fact]
+    public async Task EndingAllSessions_InAnotherSpellingOfTheName_EndsThem_AndCleansTheIndex()
+    {
+        var live = await CreateAsync("kate", TimeSpan.FromMinutes(30));
+        var gone = await CreateAsync("kate", TimeSpan.FromMinutes(30));
+        await _redis.GetDatabase().KeyDeleteAsync(_prefix + "s:" + gone.Value);
+
+        var ended = await _store.DeleteByUserAsync("\u212AATE", default);
+
+        Assert.Equal([live], ended.Select(s => s.Key));
+        Assert.Equal(0, await IndexSizeAsync("kate"));
+    }
+
+    private async Task<string[]> IndexAsync(string user) =>
+        (await _redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(_prefix + "u:" + user)).Select(e => $"{e.Element}@{e.Score}").ToArray();
+
     private async Task<SessionKey> CreateAsync(string user, TimeSpan lifetime)
     {
         var key = SessionKey.FromSessionId(SessionId.New());

@@ -195,6 +195,20 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         Assert.Null(await Store.GetAsync(key, default));
     }
 
+    [Theory]
+    [InlineData("KATE")]
+    [InlineData("\u212Aate")] // Kelvin sign
+    [InlineData("\u212AATE")]
+    public async Task ListByUser_AnySpellingOfTheName_FindsTheSessions_OnlyThose(string spelling)
+    {
+        var kate = NewKey();
+        await Store.CreateAsync(kate, NewRecord("Kate"), default);
+        await Store.CreateAsync(NewKey(), NewRecord("katie"), default);
+
+        Assert.Equal([kate], (await Store.ListByUserAsync(spelling, default)).Select(s => s.Key));
+        Assert.Equal([kate], (await Store.ListByUserAsync("kate", default)).Select(s => s.Key));
+    }
+
     [Fact]
     public async Task Delete_RemovesTheSession()
     {

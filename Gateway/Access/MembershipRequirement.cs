@@ -7,14 +7,14 @@ namespace Gateway.Access;
 internal sealed class MembershipRequirement(IReadOnlyCollection<string> users, IReadOnlyCollection<string> groups)
     : AuthorizationHandler<MembershipRequirement>, IAuthorizationRequirement
 {
-    private readonly HashSet<string> _users = new(users, StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _users = new(users.Select(UserNames.Normalize), StringComparer.Ordinal);
     private readonly HashSet<string> _groups = new(groups, StringComparer.Ordinal);
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MembershipRequirement requirement)
     {
         var user = context.User;
         if (user.Identity is { IsAuthenticated: true, Name: { } name }
-            && (requirement._users.Contains(name) || user.FindAll(GatewayClaimTypes.Group).Any(g => requirement._groups.Contains(g.Value))))
+            && (requirement._users.Contains(UserNames.Normalize(name)) || user.FindAll(GatewayClaimTypes.Group).Any(g => requirement._groups.Contains(g.Value))))
         {
             context.Succeed(requirement);
         }

@@ -74,8 +74,8 @@ internal sealed partial class UserDirectory : IDisposable
     /// <summary>Raised after a reload with the users it removed or disabled (so their sessions can be ended at once).</summary>
     public event Action<IReadOnlyList<string>>? UsersRevoked;
 
-    /// <summary>Finds a user by name, case-insensitively. A dictionary lookup: cheap enough for every request.</summary>
-    public UserAccount? Find(string username) => _users.GetValueOrDefault(username);
+    /// <summary>Finds a user by name, compared as <see cref="UserNames"/> does. A dictionary lookup: cheap enough for every request.</summary>
+    public UserAccount? Find(string username) => _users.GetValueOrDefault(UserNames.Normalize(username));
 
     /// <summary>Changes (by reference) whenever an edit of the users file loads: what was checked against one version still holds while it is current.</summary>
     public object Version => _users;
@@ -141,9 +141,9 @@ internal sealed partial class UserDirectory : IDisposable
     // (SessionCookieEvents.ValidatePrincipal checks IsActive).
     private void LogRevocations(FrozenDictionary<string, UserAccount> previous, FrozenDictionary<string, UserAccount> current)
     {
-        var revoked = previous.Values
-            .Where(user => !user.Disabled && current.GetValueOrDefault(user.Username) is null or { Disabled: true })
-            .Select(user => user.Username)
+        var revoked = previous
+            .Where(user => !user.Value.Disabled && current.GetValueOrDefault(user.Key) is null or { Disabled: true })
+            .Select(user => user.Value.Username)
             .ToList();
         if (revoked.Count > 0)
         {

@@ -28,7 +28,8 @@ internal static class UsersFileReader
             throw new UserDirectoryException($"Sso:UsersFile: '{path}' has no \"users\" array.");
         }
 
-        var users = new Dictionary<string, UserAccount>(StringComparer.OrdinalIgnoreCase);
+        // Keyed by the normalised name (UserNames): a lookup finds the user whichever way the name is spelled.
+        var users = new Dictionary<string, UserAccount>(StringComparer.Ordinal);
         foreach (var user in content.Users)
         {
             if (user is null || string.IsNullOrWhiteSpace(user.Username))
@@ -40,12 +41,12 @@ internal static class UsersFileReader
                 throw new UserDirectoryException(
                     $"Sso:UsersFile: user '{user.Username}' in '{path}' has a passwordHash that is not an Identity v3 hash.");
             }
-            if (!users.TryAdd(user.Username, user))
+            if (!users.TryAdd(UserNames.Normalize(user.Username), user))
             {
                 throw new UserDirectoryException($"Sso:UsersFile: user '{user.Username}' appears twice in '{path}'.");
             }
         }
-        return users.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        return users.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Configuration;
+using Gateway.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Login;
@@ -52,10 +53,10 @@ internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptio
     public Task NotAttemptedAsync(SignInAttempt attempt, CancellationToken cancellationToken) =>
         Task.WhenAll(store.DecrementAsync(attempt.UserKey, cancellationToken), store.DecrementAsync(attempt.AddressKey, cancellationToken));
 
-    /// <summary>Trimmed, lower-case (invariant) and hashed, so the key is short whatever was typed.</summary>
+    /// <summary>Trimmed, normalised as the directory compares names (<see cref="UserNames"/>) and hashed, so the key is short whatever was typed.</summary>
     internal static string UserKey(string username)
     {
-        var normalised = username.Trim().ToLowerInvariant();
+        var normalised = UserNames.Normalize(username.Trim());
         return "u:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised)).AsSpan(0, 16));
     }
 

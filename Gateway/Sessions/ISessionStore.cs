@@ -25,7 +25,10 @@ internal interface ISessionStore
 
     Task DeleteAsync(SessionKey key, CancellationToken cancellationToken);
 
-    /// <summary>The user's live sessions, oldest first. <paramref name="user"/> matches case-insensitively.</summary>
+    /// <summary>
+    /// The user's live sessions, oldest first. <paramref name="user"/> matches as <see cref="Identity.UserNames"/>
+    /// compares names. Reads only: listing changes nothing in the store.
+    /// </summary>
     Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken);
 
     /// <summary>Ends every session of the user (e.g. an operator's revocation, a disabled account).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Identity;
 
 namespace Gateway.Sessions;
 
@@ -70,7 +71,7 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
     {
         var now = _time.GetUtcNow();
         IReadOnlyList<StoredSession> sessions = _records
-            .Where(r => !r.Value.IsExpiredAt(now) && string.Equals(r.Value.User, user, StringComparison.OrdinalIgnoreCase))
+            .Where(r => !r.Value.IsExpiredAt(now) && UserNames.AreSame(r.Value.User, user))
             .Select(r => new StoredSession(new SessionKey(r.Key), r.Value))
             .OrderBy(s => s.Record.CreatedAt)
             .ToList();

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Configuration;
+using Gateway.Identity;
 using StackExchange.Redis;
 
 namespace Gateway.Sessions;
@@ -17,7 +18,7 @@ namespace Gateway.Sessions;
 /// user index, of the sessions that came from one OpenID Connect provider session or subject (back-channel logout);
 /// hashed, so that a provider's long or odd identifiers make short keys.</item>
 /// </list>
-/// User and provider names are lower-cased (invariant), as they match case-insensitively.
+/// User names are normalised as the directory compares them (<see cref="UserNames"/>); provider names are lower-cased (invariant).
 /// </summary>
 internal sealed class RedisSessionKeys(string prefix)
 {
@@ -25,7 +26,7 @@ internal sealed class RedisSessionKeys(string prefix)
 
     public RedisKey Handle(string handle) => prefix + "h:" + handle;
 
-    public RedisKey User(string user) => prefix + "u:" + user.ToLowerInvariant();
+    public RedisKey User(string user) => prefix + "u:" + UserNames.Normalize(user);
 
     public RedisKey ProviderSession(string provider, string sessionId) => prefix + "ps:" + provider.ToLowerInvariant() + ":" + Hash(sessionId);
 

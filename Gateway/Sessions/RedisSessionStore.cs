@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Identity;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -78,11 +79,28 @@ internal sealed class RedisSessionStore(
     public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
         await DeleteAndUnindexAsync(Database, key, cancellationToken);
 
-    public async Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken)
+    // Reads only (an admin's GET changes nothing): entries of sessions that are gone are skipped here and removed by
+    // the writes (every index write drops expired entries; DeleteByUserAsync drops the rest).
+    public async Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) =>
+        (await ReadIndexAsync(Database, user, cancellationToken)).Sessions;
+
+    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
     {
         var db = Database;
-        var userKey = _keys.User(user);
-        var members = await Guard(RedisUserIndex.LiveMembersAsync(db, userKey, time.GetUtcNow()), cancellationToken);
+        var (sessions, gone) = await ReadIndexAsync(db, user, cancellationToken);
+        if (gone.Length > 0)
+        {
+            await Guard(db.SortedSetRemoveAsync(_keys.User(user), gone), cancellationToken);
+        }
+        var ended = await Task.WhenAll(sessions.Select(s => DeleteAndUnindexAsync(db, s.Key, cancellationToken)));
+        return sessions.Where((_, i) => ended[i] is not null).ToList();
+    }
+
+    /// <summary>The user's live sessions, oldest first, and the index entries whose session is gone or someone else's.</summary>
+    private async Task<(IReadOnlyList<StoredSession> Sessions, RedisValue[] Gone)> ReadIndexAsync(
+        IDatabase db, string user, CancellationToken cancellationToken)
+    {
+        var members = await Guard(RedisUserIndex.LiveMembersAsync(db, _keys.User(user), time.GetUtcNow()), cancellationToken);
         var keys = members.Select(m => new SessionKey(m.ToString())).ToArray();
         var values = await Guard(Task.WhenAll(keys.Select(k => db.StringGetAsync(_keys.Session(k)))), cancellationToken);
 
@@ -90,7 +108,7 @@ internal sealed class RedisSessionStore(
         var gone = new List<RedisValue>();
         for (var i = 0; i < keys.Length; i++)
         {
-            if (Live(values[i]) is { } record && string.Equals(record.User, user, StringComparison.OrdinalIgnoreCase))
+            if (Live(values[i]) is { } record && UserNames.AreSame(record.User, user))
             {
                 sessions.Add(new StoredSession(keys[i], record));
             }
@@ -99,19 +117,7 @@ internal sealed class RedisSessionStore(
                 gone.Add(members[i]);
             }
         }
-        if (gone.Count > 0)
-        {
-            await Guard(db.SortedSetRemoveAsync(userKey, gone.ToArray()), cancellationToken);
-        }
-        return sessions.OrderBy(s => s.Record.CreatedAt).ToList();
-    }
-
-    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
-    {
-        var sessions = await ListByUserAsync(user, cancellationToken);
-        var db = Database;
-        var ended = await Task.WhenAll(sessions.Select(s => DeleteAndUnindexAsync(db, s.Key, cancellationToken)));
-        return sessions.Where((_, i) => ended[i] is not null).ToList();
+        return (sessions.OrderBy(s => s.Record.CreatedAt).ToList(), gone.ToArray());
     }
 
     public async Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(

@@ -4,7 +4,7 @@ namespace Gateway.Sessions;
 
 /// <summary>
 /// The per-user sorted set of session keys, scored by expiry. It cannot grow without bound: expired entries are
-/// removed whenever it is written or read, and the set itself expires with its latest session.
+/// removed whenever it is written, and the set itself expires with its latest session. Reading it changes nothing.
 /// </summary>
 internal static class RedisUserIndex
 {
@@ -25,12 +25,7 @@ internal static class RedisUserIndex
             db.SortedSetRemoveAsync(index, key.Value),
             db.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeMilliseconds()));
 
-    /// <summary>Drops the expired entries, then returns the others, soonest expiry first.</summary>
-    public static async Task<RedisValue[]> LiveMembersAsync(IDatabase db, RedisKey index, DateTimeOffset now)
-    {
-        var clean = db.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeMilliseconds());
-        var members = db.SortedSetRangeByScoreAsync(index, now.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
-        await Task.WhenAll(clean, members);
-        return await members;
-    }
+    /// <summary>The entries that have not expired, soonest expiry first. Reads only.</summary>
+    public static Task<RedisValue[]> LiveMembersAsync(IDatabase db, RedisKey index, DateTimeOffset now) =>
+        db.SortedSetRangeByScoreAsync(index, now.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
 }
