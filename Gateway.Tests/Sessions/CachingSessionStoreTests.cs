@@ -153,6 +153,10 @@ public sealed class CachingSessionStoreTests : IDisposable
         public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken) =>
             inner.DeleteByHandleAsync(handle, cancellationToken);
 
+        public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
+            string provider, string? sessionId, string? subject, CancellationToken cancellationToken) =>
+            inner.DeleteByProviderSessionAsync(provider, sessionId, subject, cancellationToken);
+
         public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => inner.IsAvailableAsync(cancellationToken);
     }
 
