@@ -5,12 +5,15 @@ namespace Gateway.Tests.Instances;
 /// <summary>Two gateway instances sharing one Redis under one key prefix, as two machines behind a load balancer would.</summary>
 internal sealed class TwoInstances : IAsyncDisposable
 {
-    private TwoInstances(GatewayHost a, GatewayHost b, Dictionary<string, string?> settings)
+    private TwoInstances(GatewayHost a, GatewayHost b, Dictionary<string, string?> settings, bool sharedUsersFile)
     {
         A = a;
         B = b;
         Settings = settings;
+        _sharedUsersFile = sharedUsersFile;
     }
+
+    private readonly bool _sharedUsersFile;
 
     public GatewayHost A { get; private set; }
 
@@ -18,7 +21,9 @@ internal sealed class TwoInstances : IAsyncDisposable
 
     public Dictionary<string, string?> Settings { get; }
 
-    public static async Task<TwoInstances> StartAsync(RedisServerFixture redis, IDictionary<string, string?>? extra = null)
+    /// <param name="sharedUsersFile">Both read one users file (one folder), as pods mounting one ConfigMap do.</param>
+    public static async Task<TwoInstances> StartAsync(
+        RedisServerFixture redis, IDictionary<string, string?>? extra = null, bool sharedUsersFile = false)
     {
         var settings = GatewayHost.RedisSettings(redis);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
@@ -28,7 +33,8 @@ internal sealed class TwoInstances : IAsyncDisposable
         var a = await GatewayHost.StartAsync(settings);
         try
         {
-            return new TwoInstances(a, await GatewayHost.StartAsync(settings), settings);
+            var b = await GatewayHost.StartAsync(settings, sharedContentRoot: sharedUsersFile ? a.ContentRoot : null);
+            return new TwoInstances(a, b, settings, sharedUsersFile);
         }
         catch
         {
@@ -43,7 +49,7 @@ internal sealed class TwoInstances : IAsyncDisposable
         await A.DisposeAsync();
         await B.DisposeAsync();
         A = await GatewayHost.StartAsync(Settings);
-        B = await GatewayHost.StartAsync(Settings);
+        B = await GatewayHost.StartAsync(Settings, sharedContentRoot: _sharedUsersFile ? A.ContentRoot : null);
     }
 
     /// <summary>A client of <paramref name="gateway"/> holding the cookies <paramref name="from"/> holds (the same browser).</summary>

@@ -17,6 +17,13 @@ public static class TestUsers
 
     public static string Hash(string password) => Hasher.HashPassword(new object(), password);
 
+    // One hash per password for every file written: a users file rewritten with the same users keeps every account's
+    // password hash, as an operator's edit of someone else's entry does (a new hash ends that account's sessions).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Hashes = new();
+
+    /// <summary>The hash users files are written with for <paramref name="password"/> (the same every time).</summary>
+    public static string StableHash(string password) => Hashes.GetOrAdd(password, Hash);
+
     public sealed record User(string Username, string Password, string Email, string Name, string[] Groups, bool Disabled = false);
 
     public static readonly User Alice = new("alice", AlicePassword, "alice@example.com", "Alice Admin", ["staff", "admin"]);
@@ -32,7 +39,7 @@ public static class TestUsers
         users = users.Select(u => new
         {
             username = u.Username,
-            passwordHash = Hash(u.Password),
+            passwordHash = StableHash(u.Password),
             email = u.Email,
             name = u.Name,
             groups = u.Groups,

@@ -38,6 +38,15 @@ internal sealed partial class SessionCookieEvents(
         }
         else if (name is not null && directory.Find(name) is { Disabled: false } user)
         {
+            // Bound to the account's credentials and identity: a new password hash, or another account that took the
+            // name, ends the session (the directory's reload has most likely ended it in the store already).
+            if (!AccountStamp.Holds(principal!, user))
+            {
+                context.RejectPrincipal();
+                await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                Log.SessionEndedByCredentialChange(logger, name, ClientAddress.Of(context.HttpContext));
+                return;
+            }
             // The directory is the truth: an edit of the user's groups, email or name applies to their sessions at once
             // (a user taken out of "admin" loses admin routes on the next request, not when the session ends).
             if (!UserPrincipal.Matches(principal!, user))
@@ -99,5 +108,8 @@ internal sealed partial class SessionCookieEvents(
     {
         [LoggerMessage(2101, LogLevel.Warning, "Audit: session revoked for {User} from {ClientAddress}: the user is removed or disabled")]
         public static partial void SessionRevoked(ILogger logger, string user, string clientAddress);
+
+        [LoggerMessage(2102, LogLevel.Warning, "Audit: session revoked for {User} from {ClientAddress}: the account's password or identity changed")]
+        public static partial void SessionEndedByCredentialChange(ILogger logger, string user, string clientAddress);
     }
 }

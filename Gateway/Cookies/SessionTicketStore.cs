@@ -56,6 +56,7 @@ internal sealed partial class SessionTicketStore(
             Provider = UserPrincipal.ProviderOf(ticket.Principal),
             ProviderSessionId = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSessionId),
             ProviderSubject = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSubject),
+            AccountStamp = ticket.Principal.FindFirstValue(GatewayClaimTypes.AccountStamp),
         };
         await store.CreateAsync(key, record, cancellationToken);
         Log.SessionCreated(logger, record.User, key.Handle);
@@ -138,7 +139,8 @@ internal sealed partial class SessionTicketStore(
 
     private static AuthenticationTicket ToTicket(SessionRecord record, SessionKey key)
     {
-        var principal = UserPrincipal.Create(record.User, record.Email, record.Name, record.Groups, key.Handle);
+        var principal = UserPrincipal.WithAccountStamp(
+            UserPrincipal.Create(record.User, record.Email, record.Name, record.Groups, key.Handle), record.AccountStamp);
         if (record.Provider is not null)
         {
             UserPrincipal.FromProvider(principal, record.Provider, record.ProviderSessionId, record.ProviderSubject);

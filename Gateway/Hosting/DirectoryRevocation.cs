@@ -5,7 +5,9 @@ namespace Gateway.Hosting;
 
 /// <summary>
 /// Ends the sessions of users removed from or disabled in the directory as soon as the edit is loaded, so that
-/// re-enabling an account later does not bring an old session back. Every instance does it; it is idempotent.
+/// re-enabling an account later does not bring an old session back; likewise the sessions issued under an account's
+/// earlier <see cref="AccountStamp"/> (its password hash changed, or another account took the name), so that putting
+/// the old hash back does not revive them. Every instance does it; it is idempotent.
 /// </summary>
 internal sealed partial class DirectoryRevocation(UserDirectory directory, ISessionStore store, ILogger<DirectoryRevocation> logger)
     : IHostedService
@@ -13,12 +15,14 @@ internal sealed partial class DirectoryRevocation(UserDirectory directory, ISess
     public Task StartAsync(CancellationToken cancellationToken)
     {
         directory.UsersRevoked += OnUsersRevoked;
+        directory.CredentialsChanged += OnCredentialsChanged;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         directory.UsersRevoked -= OnUsersRevoked;
+        directory.CredentialsChanged -= OnCredentialsChanged;
         return Task.CompletedTask;
     }
 
@@ -41,8 +45,41 @@ internal sealed partial class DirectoryRevocation(UserDirectory directory, ISess
         }
     }
 
+    private void OnCredentialsChanged(IReadOnlyList<string> users) => _ = EndStaleSessionsAsync(users);
+
+    private async Task EndStaleSessionsAsync(IReadOnlyList<string> users)
+    {
+        foreach (var user in users)
+        {
+            try
+            {
+                var ended = 0;
+                foreach (var session in await store.ListByUserAsync(user, CancellationToken.None))
+                {
+                    // Users-file sessions only (a provider's session has no stamp), and only those of another stamp: the
+                    // user may have signed in again under the new one already.
+                    if (session.Record.Provider is null
+                        && session.Record.AccountStamp != directory.Find(user)?.Stamp
+                        && await store.DeleteByHandleAsync(session.Key.Handle, CancellationToken.None) is not null)
+                    {
+                        ended++;
+                    }
+                }
+                Log.StaleSessionsEnded(logger, user, ended);
+            }
+            catch (SessionStoreUnavailableException)
+            {
+                // The per-request stamp check still refuses these sessions.
+                Log.StoreUnavailable(logger, user);
+            }
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(122, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, whose password or identity changed in the user directory")]
+        public static partial void StaleSessionsEnded(ILogger logger, string user, int count);
+
         [LoggerMessage(120, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, removed or disabled in the user directory")]
         public static partial void SessionsEnded(ILogger logger, string user, int count);
 

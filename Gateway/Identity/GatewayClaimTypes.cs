@@ -18,5 +18,8 @@ internal static class GatewayClaimTypes
 
     public const string ProviderSubject = "sso_provider_sub";
 
+    /// <summary>The <see cref="AccountStamp"/> a users-file session was issued under; absent for other sessions.</summary>
+    public const string AccountStamp = "sso_account_stamp";
+
     public const string AuthenticationType = "sso";
 }

@@ -11,6 +11,9 @@ internal sealed record UserAccount
     [JsonPropertyName("name")] public string Name { get; init; } = "";
     [JsonPropertyName("groups")] public string[] Groups { get; init; } = [];
     [JsonPropertyName("disabled")] public bool Disabled { get; init; }
+
+    /// <summary>The account's <see cref="AccountStamp"/>, set when the file is read (never read from or written to it).</summary>
+    [JsonIgnore] public string Stamp { get; init; } = "";
 }
 
 internal sealed record UsersFileContent

@@ -74,6 +74,12 @@ internal sealed partial class UserDirectory : IDisposable
     /// <summary>Raised after a reload with the users it removed or disabled (so their sessions can be ended at once).</summary>
     public event Action<IReadOnlyList<string>>? UsersRevoked;
 
+    /// <summary>
+    /// Raised after a reload with the enabled users whose <see cref="AccountStamp"/> changed (a new password hash, or
+    /// another account under the name), so that the sessions issued under the old stamp can be ended at once.
+    /// </summary>
+    public event Action<IReadOnlyList<string>>? CredentialsChanged;
+
     /// <summary>Finds a user by name, compared as <see cref="UserNames"/> does. A dictionary lookup: cheap enough for every request.</summary>
     public UserAccount? Find(string username) => _users.GetValueOrDefault(UserNames.Normalize(username));
 
@@ -150,6 +156,16 @@ internal sealed partial class UserDirectory : IDisposable
             Log.UsersRevoked(_logger, revoked);
             UsersRevoked?.Invoke(revoked);
         }
+        var changed = current
+            .Where(user => !user.Value.Disabled && previous.GetValueOrDefault(user.Key) is { Disabled: false } before
+                && before.Stamp != user.Value.Stamp)
+            .Select(user => user.Value.Username)
+            .ToList();
+        if (changed.Count > 0)
+        {
+            Log.CredentialsChanged(_logger, changed);
+            CredentialsChanged?.Invoke(changed);
+        }
     }
 
     public void Dispose()
@@ -170,6 +186,9 @@ internal sealed partial class UserDirectory : IDisposable
 
         [LoggerMessage(1003, LogLevel.Error, "User directory edit rejected, the last good copy stays in force ({UsersFile}): {Reason}")]
         public static partial void ReloadRejected(ILogger logger, string usersFile, string reason);
+
+        [LoggerMessage(1005, LogLevel.Warning, "Audit: password or identity of users changed in the user directory, their earlier sessions are ended: {Users}")]
+        public static partial void CredentialsChanged(ILogger logger, IReadOnlyList<string> users);
 
         [LoggerMessage(1004, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions are ended: {Users}")]
         public static partial void UsersRevoked(ILogger logger, IReadOnlyList<string> users);

@@ -6,7 +6,17 @@ internal static class UserPrincipal
 {
     /// <summary>The principal a successful sign-in hands to the cookie handler (and so to the session store).</summary>
     public static ClaimsPrincipal Create(UserAccount user, string? sessionHandle = null) =>
-        Create(user.Username, user.Email, user.Name, user.Groups, sessionHandle);
+        WithAccountStamp(Create(user.Username, user.Email, user.Name, user.Groups, sessionHandle), user.Stamp);
+
+    /// <summary>Marks a principal as a users-file session issued under <paramref name="stamp"/> (see <see cref="AccountStamp"/>).</summary>
+    public static ClaimsPrincipal WithAccountStamp(ClaimsPrincipal principal, string? stamp)
+    {
+        if (!string.IsNullOrEmpty(stamp))
+        {
+            ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(GatewayClaimTypes.AccountStamp, stamp));
+        }
+        return principal;
+    }
 
     /// <summary>The one shape of a signed-in principal, whether built at sign-in or from a stored session.</summary>
     public static ClaimsPrincipal Create(string username, string email, string name, IReadOnlyList<string> groups, string? sessionHandle)

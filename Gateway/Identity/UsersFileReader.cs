@@ -41,7 +41,7 @@ internal static class UsersFileReader
                 throw new UserDirectoryException(
                     $"Sso:UsersFile: user '{user.Username}' in '{path}' has a passwordHash that is not an Identity v3 hash.");
             }
-            if (!users.TryAdd(UserNames.Normalize(user.Username), user))
+            if (!users.TryAdd(UserNames.Normalize(user.Username), user with { Stamp = AccountStamp.Of(user) }))
             {
                 throw new UserDirectoryException($"Sso:UsersFile: user '{user.Username}' appears twice in '{path}'.");
             }

@@ -38,6 +38,13 @@ internal sealed record SessionRecord
     /// <summary>The provider's subject (<c>sub</c>): back-channel logout may name only that.</summary>
     [JsonPropertyName("pu")] public string? ProviderSubject { get; init; }
 
+    /// <summary>
+    /// For a session from the users file, the account stamp it was issued under (<c>Identity.AccountStamp</c>: a hash of
+    /// the account's name and password hash, never the hash itself); compared with the directory's on use. Null for
+    /// sessions from elsewhere.
+    /// </summary>
+    [JsonPropertyName("st")] public string? AccountStamp { get; init; }
+
     /// <summary>When the session ends if unused: <see cref="ExpiresAt"/>, but never past <see cref="AbsoluteExpiresAt"/>.</summary>
     [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
 
