@@ -55,6 +55,38 @@ public sealed class BatchedConsoleSinkTests
         Assert.Contains("\"@l\":\"Warning\"", lines[5]);
     }
 
+    private static readonly MessageTemplate AuditTemplate =
+        new MessageTemplateParser().Parse("Audit: sign-in failed for {User} from {ClientAddress}: {FailureReason}");
+
+    private static LogEvent Audit(int n) => new(DateTimeOffset.Now, LogEventLevel.Warning, null, AuditTemplate,
+        [new LogEventProperty("User", new ScalarValue($"user{n}")), new LogEventProperty("ClientAddress", new ScalarValue("10.0.0.1")),
+            new LogEventProperty("FailureReason", new ScalarValue("wrong-password"))]);
+
+    [Fact]
+    public void AuditEvents_AreNeverDropped_EvenWhenRequestLinesOverflowTheQueue()
+    {
+        var output = new MemoryStream();
+        var sink = new BatchedConsoleSink(new RenderedCompactJsonFormatter(), output, TimeSpan.FromHours(1), queueLimit: 5);
+        for (var i = 0; i < 1000; i++)
+        {
+            sink.Emit(Line(i));
+            if (i % 10 == 0)
+            {
+                sink.Emit(Audit(i / 10));
+            }
+        }
+
+        sink.Dispose();
+
+        var lines = Lines(new MemoryStream(output.ToArray()));
+        for (var n = 0; n < 100; n++)
+        {
+            Assert.Single(lines, line => line.Contains($"\"Audit: sign-in failed for \\\"user{n}\\\" from"));
+        }
+        Assert.Contains(lines, line => line.Contains("log events were dropped"));
+        Assert.True(lines.Count(line => line.Contains("\"@m\":\"line ")) <= 5);
+    }
+
     [Fact]
     public async Task Lines_AreWrittenWithinTheInterval_WithoutStopping()
     {

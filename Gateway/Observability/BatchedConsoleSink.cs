@@ -13,7 +13,10 @@ namespace Gateway.Observability;
 /// wake-up of another thread per request (Serilog's async and batching sinks wake their worker for nearly every
 /// event under a steady stream, which on a busy core cost more than the line itself). Lines are therefore up to one
 /// interval late; everything queued is written when the logger is disposed (the host stopping). Bounded: beyond
-/// <c>queueLimit</c> waiting lines, new lines are dropped and a warning says how many.
+/// <c>queueLimit</c> waiting lines, new lines are dropped and a warning says how many, except audit events (see
+/// <see cref="IsAudit"/>: sign-in, lockout, sign-out, revocation), which are never dropped. Those come at the pace of
+/// the actions they record (a sign-in costs a password hash), not of requests, so queuing them all stays bounded in
+/// practice while the console keeps up at all.
 /// </summary>
 internal sealed class BatchedConsoleSink : ILogEventSink, IDisposable
 {
@@ -40,9 +43,12 @@ internal sealed class BatchedConsoleSink : ILogEventSink, IDisposable
         _worker.Start();
     }
 
+    /// <summary>An audit event: its message starts with <c>Audit:</c>, as every audit message of the gateway does.</summary>
+    public static bool IsAudit(LogEvent logEvent) => logEvent.MessageTemplate.Text.StartsWith("Audit:", StringComparison.Ordinal);
+
     public void Emit(LogEvent logEvent)
     {
-        if (Interlocked.Increment(ref _queued) > _queueLimit)
+        if (Interlocked.Increment(ref _queued) > _queueLimit && !IsAudit(logEvent))
         {
             Interlocked.Decrement(ref _queued);
             Interlocked.Increment(ref _dropped);

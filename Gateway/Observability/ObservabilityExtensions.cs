@@ -27,7 +27,11 @@ internal static class ObservabilityExtensions
                 .ReadFrom.Services(services);
             if (development)
             {
-                logger.WriteTo.Async(sinks => sinks.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"));
+                // Plain text, one event a line: what people typed (a username, a path) must not start a line of its own,
+                // and the queue waits rather than drops (audit events included) when the console falls behind.
+                logger.Enrich.With<ControlCharacterEscaping>()
+                    .WriteTo.Async(sinks => sinks.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"),
+                        blockWhenFull: true);
             }
             else
             {
