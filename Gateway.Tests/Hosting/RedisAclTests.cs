@@ -13,59 +13,79 @@ namespace Gateway.Tests.Hosting;
 /// user under the documented prefix. They sign in, revoke through the admin API, and hear each other's invalidations
 /// (the pub/sub channel the ACL must open); Redis logs no refused command, key or channel on the way.
 /// </summary>
-public sealed partial class RedisAclTests : IAsyncLifetime
+public sealed partial class RedisAclTests(RedisAclTests.AclRedis redis) : IClassFixture<RedisAclTests.AclRedis>
 {
     private const string GatewayPassword = "acl-test-gateway-password";
     private const string AdminUser = "test-admin", AdminPassword = "acl-test-admin-password";
 
-    private readonly ChildProcesses _redis = new("ssogw-redis-acl-");
-    private int _port;
+    private int Port => redis.Port;
 
-    public async Task InitializeAsync()
+    /// <summary>The one redis-server of this class, started from deploy/redis with the documented ACL user.</summary>
+    public sealed class AclRedis : IAsyncLifetime
     {
-        var acl = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "deploy", "redis", "ssogateway.acl"))
-            .Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#'))
-            .Select(l => l.StartsWith("user ssogateway ", StringComparison.Ordinal) ? l + " >" + GatewayPassword : l)
-            .Append($"user {AdminUser} on >{AdminPassword} ~* &* +@all")
-            .ToList();
-        Assert.Contains(acl, l => l.StartsWith("user ssogateway ", StringComparison.Ordinal));
-        var aclFile = Path.Combine(_redis.Folder, "users.acl");
-        await File.WriteAllLinesAsync(aclFile, acl);
+        private readonly ChildProcesses _redis = new("ssogw-redis-acl-");
 
-        // The documented settings first, then what only this machine needs (a free port, loopback, a folder of its own).
-        _port = FreePort.Next();
-        var config = Path.Combine(_redis.Folder, "redis.conf");
-        await File.WriteAllTextAsync(config, $"""
-            include {Path.Combine(RepositoryRoot.Path, "deploy", "redis", "redis.conf")}
-            aclfile {aclFile}
-            port {_port}
-            bind 127.0.0.1
-            dir {_redis.Folder}
-            save ""
-            """);
-        _redis.Start("redis-server", config);
-        await Poll.UntilAsync(async () =>
+        public int Port { get; private set; }
+
+        public async Task InitializeAsync()
         {
-            try
-            {
-                return await AdminAsync("PING") == "+PONG\r\n";
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(10), "redis-server with the documented ACL answers");
-    }
+            var acl = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "deploy", "redis", "ssogateway.acl"))
+                .Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#'))
+                .Select(l => l.StartsWith("user ssogateway ", StringComparison.Ordinal) ? l + " >" + GatewayPassword : l)
+                .Append($"user {AdminUser} on >{AdminPassword} ~* &* +@all")
+                .ToList();
+            Assert.Contains(acl, l => l.StartsWith("user ssogateway ", StringComparison.Ordinal));
+            var aclFile = Path.Combine(_redis.Folder, "users.acl");
+            await File.WriteAllLinesAsync(aclFile, acl);
 
-    public async Task DisposeAsync() => await _redis.DisposeAsync();
+            // The documented settings first, then what only this machine needs (a free port, loopback, a folder of its own).
+            // A port free a moment ago may be taken by a parallel test's server before redis binds it: then another.
+            for (var attempt = 1; ; attempt++)
+            {
+                Port = FreePort.Next();
+                var config = Path.Combine(_redis.Folder, $"redis-{attempt}.conf");
+                await File.WriteAllTextAsync(config, $"""
+                    include {Path.Combine(RepositoryRoot.Path, "deploy", "redis", "redis.conf")}
+                    aclfile {aclFile}
+                    port {Port}
+                    bind 127.0.0.1
+                    dir {_redis.Folder}
+                    save ""
+                    """);
+                _redis.Start("redis-server", config);
+                try
+                {
+                    await Poll.UntilAsync(async () =>
+                    {
+                        try
+                        {
+                            return await CommandAsync(Port, AdminUser, AdminPassword, "PING") == "+PONG\r\n";
+                        }
+                        catch (SocketException)
+                        {
+                            return false;
+                        }
+                    }, TimeSpan.FromSeconds(10), "redis-server with the documented ACL answers");
+                    return;
+                }
+                catch (TimeoutException) when (attempt < 3)
+                {
+                }
+            }
+        }
+
+        public async Task DisposeAsync() => await _redis.DisposeAsync();
+    }
 
     [Fact]
     public async Task DocumentedAclUser_SignsInRevokesAndHearsInvalidations_WithNothingRefused()
     {
         Assert.Equal("*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n", await AdminAsync("CONFIG", "GET", "maxmemory-policy"));
+        // The tests of this class share the server (one at a time): only this test's refusals count below.
+        Assert.Equal("+OK\r\n", await AdminAsync("ACL", "LOG", "RESET"));
         var settings = new Dictionary<string, string?>
         {
-            ["Sso:Redis"] = $"127.0.0.1:{_port},user=ssogateway,password={GatewayPassword}",
+            ["Sso:Redis"] = $"127.0.0.1:{Port},user=ssogateway,password={GatewayPassword}",
             ["Sso:RedisKeyPrefix"] = "sso:",
             ["Sso:StoreTimeout"] = "00:00:10",
             // Each instance would trust a session it has read for ten minutes: only the invalidation channel can make
@@ -156,13 +176,15 @@ public sealed partial class RedisAclTests : IAsyncLifetime
         return long.Parse(reply[1..reply.IndexOf('\r')]);
     }
 
-    private Task<string> AdminAsync(params string[] command) => CommandAsync(AdminUser, AdminPassword, command);
+    private Task<string> AdminAsync(params string[] command) => CommandAsync(Port, AdminUser, AdminPassword, command);
+
+    private Task<string> CommandAsync(string user, string password, params string[] command) => CommandAsync(Port, user, password, command);
 
     /// <summary>AUTH as <paramref name="user"/>, then one command; the command's raw reply (or AUTH's, if it failed).</summary>
-    private async Task<string> CommandAsync(string user, string password, params string[] command)
+    private static async Task<string> CommandAsync(int port, string user, string password, params string[] command)
     {
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, _port);
+        await client.ConnectAsync(IPAddress.Loopback, port);
         var stream = client.GetStream();
         var auth = await RoundTripAsync(stream, ["AUTH", user, password]);
         return auth != "+OK\r\n" ? auth : await RoundTripAsync(stream, command);
