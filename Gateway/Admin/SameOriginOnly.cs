@@ -9,17 +9,22 @@ internal static class SameOriginOnly
 {
     public static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var request = context.HttpContext.Request;
-        var site = request.Headers["Sec-Fetch-Site"].ToString();
-        var origin = request.Headers.Origin.ToString();
-        var foreignSite = site is "cross-site" or "same-site";
-        var foreignOrigin = origin.Length > 0
-            && !string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
-        if (foreignSite || foreignOrigin)
+        if (IsForeign(context.HttpContext.Request))
         {
             return Results.Json(new AdminError("forbidden", "Admin requests must come from the gateway's own origin."),
                 AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status403Forbidden);
         }
         return await next(context);
+    }
+
+    /// <summary>True for a request a browser marks as sent from another site or another origin (also used by "my sessions").</summary>
+    public static bool IsForeign(HttpRequest request)
+    {
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        var origin = request.Headers.Origin.ToString();
+        var foreignSite = site is "cross-site" or "same-site";
+        var foreignOrigin = origin.Length > 0
+            && !string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
+        return foreignSite || foreignOrigin;
     }
 }

@@ -5,6 +5,7 @@ using Gateway.Cookies;
 using Gateway.Demo;
 using Gateway.Identity;
 using Gateway.Login;
+using Gateway.MySessions;
 using Gateway.Observability;
 using Gateway.OpenIdConnect;
 using Gateway.Paths;
@@ -34,6 +35,7 @@ public static partial class GatewayHostingExtensions
             .AddSignIn()
             .AddOpenIdConnectSignIn(builder.Configuration, sso)
             .AddAdminApi()
+            .AddMySessions()
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddHostedService<DirectoryRevocation>();
@@ -71,6 +73,7 @@ public static partial class GatewayHostingExtensions
         app.MapSignIn(prefix);
         app.MapOpenIdConnect();
         app.MapAdminApi(prefix);
+        app.MapMySessions(prefix);
         app.MapReverseProxy();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));
