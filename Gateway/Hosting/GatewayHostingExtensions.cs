@@ -3,6 +3,7 @@ using Gateway.Admin;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Demo;
+using Gateway.ForwardAuth;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.MySessions;
@@ -36,6 +37,7 @@ public static partial class GatewayHostingExtensions
             .AddOpenIdConnectSignIn(builder.Configuration, sso)
             .AddAdminApi()
             .AddMySessions()
+            .AddForwardAuth(builder.Configuration)
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddHostedService<DirectoryRevocation>();
@@ -56,6 +58,9 @@ public static partial class GatewayHostingExtensions
     public static WebApplication MapSsoGateway(this WebApplication app)
     {
         var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();
+        var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
+        // Before the forwarded headers replace the client address: forward-auth trusts the proxy that asks, not the browser.
+        app.UseForwardAuthPeer(prefix);
         // Before everything that reads the client address or scheme (request log, lockout, audit, sign-in URLs).
         app.UseTrustedProxies();
         // Outermost, so the line records the status the client got (a store fault is logged as the 503 it becomes).
@@ -68,12 +73,12 @@ public static partial class GatewayHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
-        var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
         app.MapHealthEndpoints(prefix);
         app.MapSignIn(prefix);
         app.MapOpenIdConnect();
         app.MapAdminApi(prefix);
         app.MapMySessions(prefix);
+        app.MapForwardAuth(prefix);
         app.MapReverseProxy();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));

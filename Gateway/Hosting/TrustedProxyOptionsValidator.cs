@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -50,23 +50,7 @@ internal sealed class TrustedProxyOptionsValidator(IConfiguration configuration)
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>
-    /// An address written out in full: <see cref="IPAddress.TryParse(string?, out IPAddress?)"/> also takes "10.1"
-    /// (10.0.0.1) and "167772161", which are more likely typing mistakes than intended proxies.
-    /// </summary>
-    public static IPAddress? ParseAddress(string? text) =>
-        IPAddress.TryParse(text?.Trim(), out var address)
-        && (address.AddressFamily == AddressFamily.InterNetworkV6 || text!.Count(c => c == '.') == 3)
-            ? address
-            : null;
+    public static IPAddress? ParseAddress(string? text) => IpAddressText.ParseAddress(text);
 
-    public static IPNetwork? ParseNetwork(string? text)
-    {
-        // Host bits must be clear ("10.0.0.5/8" is more likely a mistyped address than the intended 10.0.0.0/8).
-        var slash = text?.IndexOf('/') ?? -1;
-        return slash > 0 && ParseAddress(text![..slash]) is { } address && IPNetwork.TryParse(text.Trim(), out var network)
-            && network.BaseAddress.Equals(address)
-            ? network
-            : null;
-    }
+    public static IPNetwork? ParseNetwork(string? text) => IpAddressText.ParseNetwork(text);
 }
