@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need when it is missing
 # (redis-server and redis-sentinel, Debian's chromium for the browser test, Node and the test OpenID
-# provider's npm packages from its lock file, nginx and openssl for the deploy/ examples, PostgreSQL, MariaDB,
+# provider's npm packages from its lock file, nginx, caddy and openssl for the deploy/ examples, PostgreSQL, MariaDB,
 # slapd, ldap-utils and php-cli for the directory tests), then runs every test and ends with the line
 # "N passed, M failed". Extra arguments go to `dotnet test`. The tests start their own servers on free loopback
 # ports in temporary folders; the system services are never used (apt is told not to start them when it installs them).
@@ -15,6 +15,8 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+# The forward-auth examples (deploy/forward-auth) run in front of a gateway: nginx above, and Caddy.
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The directory tests start their own PostgreSQL, MariaDB and OpenLDAP servers (never the system services) and
 # check hashes written by PHP's password_hash.

@@ -43,6 +43,8 @@ public sealed class StartupValidationTests : IDisposable
         ["PolicyWithNoMembers"] = ("Sso:Policies:empty", c => c["Sso:Policies:empty:Comment"] = "members to follow"),
         ["MalformedLockoutMaxFailures"] = ("Sso:Lockout:MaxFailures", c => c["Sso:Lockout:MaxFailures"] = "five"),
         ["LoginHostOutsideCookieDomain"] = ("Sso:LoginHost", c => c["Sso:LoginHost"] = "login.example.org"),
+        ["ForwardAuthTrustsEveryone"] = ("Sso:ForwardAuth:TrustedProxies:0", c => c["Sso:ForwardAuth:TrustedProxies:0"] = "0.0.0.0/0"),
+        ["ForwardAuthProxyNotAnAddress"] = ("Sso:ForwardAuth:TrustedProxies:0", c => c["Sso:ForwardAuth:TrustedProxies:0"] = "nginx.internal"),
         ["SessionCacheLongerThanIdle"] = ("Sso:SessionCacheDuration", c => c["Sso:SessionCacheDuration"] = "02:00:00"),
         ["TrustedProxyNetworkNotCidr"] = ("Sso:ForwardedHeaders:KnownNetworks:0", c => c["Sso:ForwardedHeaders:KnownNetworks:0"] = "10.0.0.5"),
         ["MalformedForwardLimit"] = ("Sso:ForwardedHeaders:ForwardLimit", c => c["Sso:ForwardedHeaders:ForwardLimit"] = "two"),

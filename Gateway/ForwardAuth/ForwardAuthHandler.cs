@@ -113,15 +113,15 @@ internal sealed partial class ForwardAuthHandler(
     private void Allow(HttpContext context, ClaimsPrincipal user)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
-        if (user.Identity is { IsAuthenticated: true })
-        {
-            var values = _valuesByPrincipal.GetValue(user, ValuesOf);
-            var headers = context.Response.Headers;
-            headers[_headers.User] = values[0];
-            headers[_headers.Email] = values[1];
-            headers[_headers.Name] = values[2];
-            headers[_headers.Groups] = values[3];
-        }
+        // Always all four, empty without a session (anonymous): proxies that copy them (Caddy's copy_headers,
+        // Traefik's authResponseHeaders) then replace whatever the browser sent instead of passing it on, and
+        // Caddy 2.6 would otherwise copy its own unresolved placeholder text.
+        var values = user.Identity is { IsAuthenticated: true } ? _valuesByPrincipal.GetValue(user, ValuesOf) : NoIdentity;
+        var headers = context.Response.Headers;
+        headers[_headers.User] = values[0];
+        headers[_headers.Email] = values[1];
+        headers[_headers.Name] = values[2];
+        headers[_headers.Groups] = values[3];
     }
 
     /// <summary>
@@ -177,6 +177,8 @@ internal sealed partial class ForwardAuthHandler(
         }
         return true;
     }
+
+    private static readonly string[] NoIdentity = ["", "", "", ""];
 
     private static string[] ValuesOf(ClaimsPrincipal user) =>
     [
