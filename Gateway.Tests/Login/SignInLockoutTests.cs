@@ -77,5 +77,19 @@ public sealed class SignInLockoutTests : IDisposable
         Assert.False((await _lockout.BeginAsync("alice", "10.9.9.9", default)).IsLockedOut);
     }
 
+    [Fact]
+    public async Task LockedOutAddress_CannotFillTheStoreWithCountersForMadeUpNames()
+    {
+        for (var i = 0; i < 10_000; i++)
+        {
+            await _lockout.BeginAsync($"made-up-{i}", "10.0.0.1", default);
+        }
+
+        // The address, and the names of the attempts it was allowed (MaxFailures = 3).
+        Assert.Equal(1 + 3, _store.Count);
+        Assert.Equal(LockoutReason.Address, (await _lockout.BeginAsync("alice", "10.0.0.1", default)).LockedBy);
+        Assert.False((await _lockout.BeginAsync("alice", "10.0.0.2", default)).IsLockedOut);
+    }
+
     public void Dispose() => _store.Dispose();
 }

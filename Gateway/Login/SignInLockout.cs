@@ -26,8 +26,15 @@ internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptio
     {
         var userKey = UserKey(username);
         var addressKey = AddressKey(clientAddress);
-        var counts = await store.IncrementAsync([userKey, addressKey], _options.Window, cancellationToken);
-        var (user, address) = (counts[0], counts[1]);
+        var address = (await store.IncrementAsync([addressKey], _options.Window, cancellationToken))[0];
+        if (address.Count > _options.MaxFailures)
+        {
+            // Refused by its address alone, the attempt does not count for the name: otherwise one locked-out address
+            // could fill the store with a counter for every name it makes up (at most MaxFailures + 1 names per
+            // address and window are counted now).
+            return new SignInAttempt(userKey, addressKey, LockoutReason.Address, address.WindowLeft);
+        }
+        var user = (await store.IncrementAsync([userKey], _options.Window, cancellationToken))[0];
         var lockedBy = (user.Count > _options.MaxFailures, address.Count > _options.MaxFailures) switch
         {
             (true, true) => LockoutReason.UsernameAndAddress,
