@@ -113,7 +113,8 @@ public sealed class PostgresServerFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServerFixture>
+/// <summary>With a Redis of its own, for end-to-end tests of several gateway instances.</summary>
+public sealed class PostgresCollection : ICollectionFixture<PostgresServerFixture>, ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "postgres";
 }

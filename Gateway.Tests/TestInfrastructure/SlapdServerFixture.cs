@@ -167,7 +167,8 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class SlapdCollection : ICollectionFixture<SlapdServerFixture>
+/// <summary>With a Redis of its own, for end-to-end tests of several gateway instances.</summary>
+public sealed class SlapdCollection : ICollectionFixture<SlapdServerFixture>, ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "slapd";
 }

@@ -74,6 +74,18 @@ public sealed class SsoOptions
     /// <summary>Failed sign-ins allowed per username and per client address.</summary>
     public LockoutOptions Lockout { get; set; } = new();
 
+    /// <summary>
+    /// The order in which the sign-in form asks directories: <c>file</c>, <c>ldap</c>, <c>sql</c>. Default: the users
+    /// file when configured, then LDAP, then SQL (each only when configured).
+    /// </summary>
+    public List<string> Directories { get; set; } = [];
+
+    /// <summary>LDAP / Active Directory accounts (<c>Sso:Ldap:Url</c> turns it on).</summary>
+    public Gateway.Identity.Ldap.LdapDirectoryOptions Ldap { get; set; } = new();
+
+    /// <summary>An SQL users table (<c>Sso:Sql:Provider</c> turns it on).</summary>
+    public Gateway.Identity.Sql.SqlDirectoryOptions Sql { get; set; } = new();
+
     /// <summary>How many password checks run at once, and how many may wait (a sign-in storm must not take every core).</summary>
     public PasswordCheckOptions PasswordChecks { get; set; } = new();
 }

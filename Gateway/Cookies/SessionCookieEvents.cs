@@ -17,6 +17,8 @@ namespace Gateway.Cookies;
 internal sealed partial class SessionCookieEvents(
     UserDirectory directory,
     ExternalProviders providers,
+    AccountDirectories directories,
+    DirectoryRecheck recheck,
     IOptions<SsoOptions> options,
     ILogger<SessionCookieEvents> logger) : CookieAuthenticationEvents
 {
@@ -33,6 +35,18 @@ internal sealed partial class SessionCookieEvents(
             // closed, see README). So does the session of a provider that is no longer configured.
             if (providers.Find(provider) is not null && directory.Find(name) is null)
             {
+                return;
+            }
+        }
+        else if (principal is not null && name is not null && UserPrincipal.DirectoryOf(principal) is { } kind)
+        {
+            // LDAP and SQL accounts live in the session between re-checks (DirectoryRecheck), which run off this path.
+            if (directories.Find(kind) is not null)
+            {
+                if (context.HttpContext.Features.Get<SessionTicketStore.RetrievedSession>() is { } retrieved)
+                {
+                    recheck.RecheckIfDue(retrieved.Key, retrieved.Record);
+                }
                 return;
             }
         }

@@ -57,6 +57,8 @@ internal sealed partial class SessionTicketStore(
             ProviderSessionId = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSessionId),
             ProviderSubject = ticket.Principal.FindFirstValue(GatewayClaimTypes.ProviderSubject),
             AccountStamp = ticket.Principal.FindFirstValue(GatewayClaimTypes.AccountStamp),
+            Directory = UserPrincipal.DirectoryOf(ticket.Principal),
+            CheckedAt = UserPrincipal.DirectoryOf(ticket.Principal) is null ? null : now,
         };
         await store.CreateAsync(key, record, cancellationToken);
         Log.SessionCreated(logger, record.User, key.Handle);
@@ -144,6 +146,10 @@ internal sealed partial class SessionTicketStore(
         if (record.Provider is not null)
         {
             UserPrincipal.FromProvider(principal, record.Provider, record.ProviderSessionId, record.ProviderSubject);
+        }
+        if (record.Directory is not null)
+        {
+            UserPrincipal.FromDirectory(principal, record.Directory);
         }
         var properties = new AuthenticationProperties
         {

@@ -21,5 +21,8 @@ internal static class GatewayClaimTypes
     /// <summary>The <see cref="AccountStamp"/> a users-file session was issued under; absent for other sessions.</summary>
     public const string AccountStamp = "sso_account_stamp";
 
+    /// <summary>The directory (<c>ldap</c>, <c>sql</c>) a session's account came from; absent for the users file.</summary>
+    public const string Directory = "sso_directory";
+
     public const string AuthenticationType = "sso";
 }

@@ -11,7 +11,11 @@ internal interface IAccountDirectory
     string Kind { get; }
 
     /// <summary>Finds the account and checks its password. CPU-heavy: callers bound how many run at once.</summary>
-    Task<PasswordCheck> CheckPasswordAsync(string username, string password, CancellationToken cancellationToken);
+    /// <param name="checkUnknown">
+    /// For an unknown user, do the work a real check costs anyway (a dummy hash, a failing bind). Only the last
+    /// directory a sign-in asks does it, so that an unknown name costs what a known one does, once.
+    /// </param>
+    Task<PasswordCheck> CheckPasswordAsync(string username, string password, bool checkUnknown, CancellationToken cancellationToken);
 
     /// <summary>The account as the directory has it now (for re-checking live sessions); null when it is gone.</summary>
     Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken);

@@ -1,3 +1,8 @@
+using Gateway.Configuration;
+using Gateway.Identity.Ldap;
+using Gateway.Identity.Sql;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.Identity;
 
 internal static class IdentityServiceCollectionExtensions
@@ -7,6 +12,18 @@ internal static class IdentityServiceCollectionExtensions
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<PasswordVerifier>();
         services.AddSingleton<ExternalProviders>();
+        services.AddSingleton<IAccountDirectory>(sp => string.IsNullOrEmpty(sp.GetRequiredService<IOptions<SsoOptions>>().Value.UsersFile)
+            ? NoDirectory.Instance
+            : ActivatorUtilities.CreateInstance<UsersFileAccounts>(sp));
+        services.AddSingleton<IAccountDirectory>(sp => sp.GetRequiredService<IOptions<SsoOptions>>().Value.Ldap is { Url.Length: > 0 } ldap
+            ? new LdapAccountDirectory(ldap, sp.GetRequiredService<ILogger<LdapAccountDirectory>>())
+            : NoDirectory.Instance);
+        services.AddSingleton<IAccountDirectory>(sp => sp.GetRequiredService<IOptions<SsoOptions>>().Value.Sql is { Provider.Length: > 0 } sql
+            ? new SqlAccountDirectory(sql, sp.GetRequiredService<ILogger<SqlAccountDirectory>>())
+            : NoDirectory.Instance);
+        services.AddSingleton<AccountDirectories>();
+        services.AddSingleton<DirectoryRecheck>();
+        services.AddSingleton<IValidateOptions<SsoOptions>, AccountDirectoriesOptionsValidator>();
         // Resolving the directory at startup makes a missing or malformed file stop startup.
         services.AddHostedService<UserDirectoryStartup>();
         return services;
@@ -16,5 +33,19 @@ internal static class IdentityServiceCollectionExtensions
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(directory.Count);
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>A directory that is not configured: left out of <see cref="AccountDirectories"/>.</summary>
+    private sealed class NoDirectory : IAccountDirectory
+    {
+        public static readonly NoDirectory Instance = new();
+
+        public string Kind => "";
+
+        public Task<PasswordCheck> CheckPasswordAsync(string username, string password, bool checkUnknown, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("Not configured.");
+
+        public Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("Not configured.");
     }
 }

@@ -59,6 +59,16 @@ internal static class UserPrincipal
         return principal;
     }
 
+    /// <summary>Marks <paramref name="principal"/> as signed in from a directory other than the users file (<c>ldap</c>, <c>sql</c>).</summary>
+    public static ClaimsPrincipal FromDirectory(ClaimsPrincipal principal, string directory)
+    {
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(GatewayClaimTypes.Directory, directory));
+        return principal;
+    }
+
+    /// <summary>The directory other than the users file a principal's account came from, or null.</summary>
+    public static string? DirectoryOf(ClaimsPrincipal principal) => principal.FindFirst(GatewayClaimTypes.Directory)?.Value;
+
     /// <summary>The provider a principal signed in at, or null for the user directory.</summary>
     public static string? ProviderOf(ClaimsPrincipal principal) => principal.FindFirst(GatewayClaimTypes.Provider)?.Value;
 

@@ -12,8 +12,7 @@ namespace Gateway.Login;
 /// <summary>Sign-in and sign-out (SPEC §4): forms on GET, antiforgery-checked POSTs, validated redirects.</summary>
 internal sealed partial class LoginHandlers(
     IAntiforgery antiforgery,
-    PasswordVerifier verifier,
-    UserDirectory directory,
+    AccountDirectories directories,
     SignInLockout lockout,
     PasswordCheckLimiter passwordChecks,
     ReturnUrlValidator returnUrls,
@@ -24,14 +23,17 @@ internal sealed partial class LoginHandlers(
     private const string WrongCredentials = "Wrong username or password.";
     private const string BusyMessage = "Many people are signing in right now. Please try again in a few seconds.";
     private const string BusyRetryAfterSeconds = "2";
+    private const string DirectoryDownMessage = "Sign-in is unavailable right now: the account directory cannot be reached. Please try again shortly.";
+    private const string DirectoryRetryAfterSeconds = "10";
     private const int MaxFormBytes = 16 * 1024;
     private const int MaxAuditNameLength = 128;
 
     private readonly string _loginPath = options.Value.PathPrefix + "/login";
     private readonly string _logoutPath = options.Value.PathPrefix + "/logout";
 
-    // Sso:UsersFile "" means people sign in at a provider only: no password form, and the form's POST is refused.
-    private readonly bool _passwordForm = !string.IsNullOrEmpty(options.Value.UsersFile);
+    // No directory that checks passwords (Sso:UsersFile "" and no LDAP or SQL) means people sign in at a provider
+    // only: no password form, and the form's POST is refused.
+    private readonly bool _passwordForm = directories.Any;
 
     public Task<IResult> ShowSignIn(HttpContext context)
     {
@@ -82,7 +84,8 @@ internal sealed partial class LoginHandlers(
             return Page(context, StatusCodes.Status429TooManyRequests, SignInPage(context, returnUrl, username, LockedOutMessage(attempt.RetryAfter)));
         }
 
-        UserAccount? user = null;
+        PasswordCheck? check = null;
+        IAccountDirectory? source = null;
         if (username.Length > 0 && password.Length > 0)
         {
             using var lease = await passwordChecks.AcquireAsync(context.RequestAborted);
@@ -94,18 +97,34 @@ internal sealed partial class LoginHandlers(
                 context.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
                 return Page(context, StatusCodes.Status503ServiceUnavailable, SignInPage(context, returnUrl, username, BusyMessage));
             }
-            user = verifier.Verify(username, password);
+            try
+            {
+                (source, check) = await directories.CheckPasswordAsync(username, password, context.RequestAborted);
+            }
+            catch (DirectoryUnavailableException ex)
+            {
+                // Never a pass and never a 500: the person may try again, and the attempt does not count against them.
+                await lockout.NotAttemptedAsync(attempt, context.RequestAborted);
+                Log.DirectoryUnavailable(logger, AuditName(username), client, ex.Directory);
+                context.Response.Headers.RetryAfter = DirectoryRetryAfterSeconds;
+                return Page(context, StatusCodes.Status503ServiceUnavailable, SignInPage(context, returnUrl, username, DirectoryDownMessage));
+            }
         }
-        if (user is null)
+        if (check is not { Succeeded: true, Account: { } account })
         {
             // The reason is for the audit log only: the response is the same whatever went wrong (SPEC §9).
-            Log.SignInFailed(logger, AuditName(username), client, FailureKind(username, password));
+            Log.SignInFailed(logger, AuditName(username), client, FailureKind(username, password, check));
             return Page(context, StatusCodes.Status401Unauthorized, SignInPage(context, returnUrl, username, WrongCredentials));
         }
 
         await lockout.SucceededAsync(attempt, context.RequestAborted);
-        await context.SignInAsync(UserPrincipal.Create(user), new AuthenticationProperties { RedirectUri = returnUrl });
-        Log.SignedIn(logger, user.Username, client);
+        var principal = UserPrincipal.Create(account.Username, account.Email, account.Name, account.Groups, sessionHandle: null);
+        if (source is not UsersFileAccounts)
+        {
+            UserPrincipal.FromDirectory(principal, source!.Kind);
+        }
+        await context.SignInAsync(principal, new AuthenticationProperties { RedirectUri = returnUrl });
+        Log.SignedIn(logger, account.Username, client);
         return Results.Empty;
     }
 
@@ -155,13 +174,14 @@ internal sealed partial class LoginHandlers(
         return Results.Empty;
     }
 
-    private string FailureKind(string username, string password) =>
+    private static string FailureKind(string username, string password, PasswordCheck? check) =>
         username.Length == 0 || password.Length == 0 ? "missing-credentials"
-        : directory.Find(username) switch
+        : check?.Outcome switch
         {
-            null => "unknown-user",
-            { Disabled: true } => "disabled",
-            _ => "wrong-password",
+            PasswordOutcome.Disabled => "disabled",
+            PasswordOutcome.WrongPassword => "wrong-password",
+            PasswordOutcome.UnsupportedHash => "unsupported-hash",
+            _ => "unknown-user",
         };
 
     /// <summary>What was typed as a username, bounded so that a huge field cannot flood the log.</summary>
@@ -216,6 +236,9 @@ internal sealed partial class LoginHandlers(
 
         [LoggerMessage(3006, LogLevel.Warning, "Could not send the browser to provider {Provider} to sign out there too ({Fault}); the gateway session has ended")]
         public static partial void ProviderSignOutSkipped(ILogger logger, string provider, string fault);
+
+        [LoggerMessage(3006, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: the {Directory} directory did not answer (503)")]
+        public static partial void DirectoryUnavailable(ILogger logger, string user, string clientAddress, string directory);
 
         [LoggerMessage(3004, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
         public static partial void LockedOut(ILogger logger, string user, string clientAddress, LockoutReason lockedBy, int retryAfterSeconds);

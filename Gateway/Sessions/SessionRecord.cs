@@ -45,6 +45,15 @@ internal sealed record SessionRecord
     /// </summary>
     [JsonPropertyName("st")] public string? AccountStamp { get; init; }
 
+    /// <summary>
+    /// The directory other than the users file the account came from (<c>ldap</c>, <c>sql</c>); such sessions are
+    /// re-checked against it every <c>RecheckInterval</c>.
+    /// </summary>
+    [JsonPropertyName("d")] public string? Directory { get; init; }
+
+    /// <summary>When the account was last found in good standing in <see cref="Directory"/> (sign-in or re-check).</summary>
+    [JsonPropertyName("k"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? CheckedAt { get; init; }
+
     /// <summary>When the session ends if unused: <see cref="ExpiresAt"/>, but never past <see cref="AbsoluteExpiresAt"/>.</summary>
     [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
 

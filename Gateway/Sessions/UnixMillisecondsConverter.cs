@@ -17,3 +17,24 @@ internal sealed class UnixMillisecondsConverter : JsonConverter<DateTimeOffset>
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteNumberValue(value.ToUnixTimeMilliseconds());
 }
+
+/// <summary><see cref="UnixMillisecondsConverter"/> for an optional time (absent when null).</summary>
+internal sealed class NullableUnixMillisecondsConverter : JsonConverter<DateTimeOffset?>
+{
+    private static readonly UnixMillisecondsConverter Inner = new();
+
+    public override DateTimeOffset? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? null : Inner.Read(ref reader, typeof(DateTimeOffset), options);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
+    {
+        if (value is { } time)
+        {
+            Inner.Write(writer, time, options);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}

@@ -19,17 +19,38 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
 
     public string Kind => "ldap";
 
-    public Task<PasswordCheck> CheckPasswordAsync(string username, string password, CancellationToken cancellationToken) =>
-        Task.Run(() => CheckPassword(username, password), cancellationToken);
+    public Task<PasswordCheck> CheckPasswordAsync(string username, string password, bool checkUnknown, CancellationToken cancellationToken) =>
+        WithDeadline(() => CheckPassword(username, password, checkUnknown), cancellationToken);
 
     public Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken) =>
-        Task.Run(() =>
+        WithDeadline(() =>
         {
             using var connection = ServiceConnection();
             return Find(connection, username)?.Account;
         }, cancellationToken);
 
-    private PasswordCheck CheckPassword(string username, string password)
+    /// <summary>
+    /// Runs the blocking LDAP calls on the thread pool with an overall deadline: libldap's bind does not honour the
+    /// connection's timeout, so a server that accepts connections but never answers (hung, or frozen) would otherwise
+    /// hold the sign-in forever. The abandoned call ends when the server answers or the connection drops; the
+    /// sign-in limiter bounds how many there can be.
+    /// </summary>
+    private async Task<T> WithDeadline<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        // Each search honours Timeout itself; the whole sign-in (binds and searches) gets twice that.
+        var deadline = options.Timeout * 2;
+        try
+        {
+            return await Task.Run(work, cancellationToken).WaitAsync(deadline, cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            Log.Unavailable(logger, nameof(TimeoutException), 0);
+            throw new DirectoryUnavailableException(Kind, ex);
+        }
+    }
+
+    private PasswordCheck CheckPassword(string username, string password, bool checkUnknown)
     {
         FoundUser? user;
         using (var connection = ServiceConnection())
@@ -39,7 +60,10 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         if (user is null)
         {
             // The same round trip a wrong password costs, so that unknown names cannot be told apart by time.
-            TryBind($"uid={RandomNumberGenerator.GetHexString(16)},{options.UserSearchBase}", RandomNumberGenerator.GetHexString(16));
+            if (checkUnknown)
+            {
+                TryBind($"uid={RandomNumberGenerator.GetHexString(16)},{options.UserSearchBase}", RandomNumberGenerator.GetHexString(16));
+            }
             return new PasswordCheck(PasswordOutcome.UnknownUser, null);
         }
         if (password.Length == 0 || !TryBind(user.Dn, password))

@@ -38,12 +38,15 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
 
     public string Kind => "sql";
 
-    public async Task<PasswordCheck> CheckPasswordAsync(string username, string password, CancellationToken cancellationToken)
+    public async Task<PasswordCheck> CheckPasswordAsync(string username, string password, bool checkUnknown, CancellationToken cancellationToken)
     {
         var row = await ReadAsync(username, cancellationToken);
         if (row is null)
         {
-            StoredPasswordHash.Verify(_dummy.Hash, password);
+            if (checkUnknown)
+            {
+                StoredPasswordHash.Verify(_dummy.Hash, password);
+            }
             return new PasswordCheck(PasswordOutcome.UnknownUser, null);
         }
         var (account, hash) = row.Value;

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Gateway.Configuration;
+using Gateway.Sessions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Identity;
+
+/// <summary>
+/// Keeps sessions from LDAP and SQL honest: while such a session is used, its account is looked up again at most
+/// every <c>RecheckInterval</c> of its directory, off the request's path (the request that finds it due goes on at
+/// once), and at most once per session and interval across all instances (a claim in the shared store). An account
+/// deleted or disabled there ends the session on every instance; changed groups, email or name are written into
+/// the session. A directory that does not answer keeps the session and is asked again an interval later: an LDAP
+/// outage does not sign everybody out.
+/// </summary>
+internal sealed partial class DirectoryRecheck(
+    AccountDirectories directories,
+    ISessionStore store,
+    IOptions<SsoOptions> options,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<DirectoryRecheck> logger)
+{
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _claims = new(StringComparer.Ordinal);
+    private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
+    private readonly SsoOptions _options = options.Value;
+
+    /// <summary>Starts a re-check of the session's account when one is due; returns at once.</summary>
+    public void RecheckIfDue(SessionKey key, SessionRecord record)
+    {
+        if (record.Directory is not { } kind)
+        {
+            return;
+        }
+        var interval = IntervalOf(kind);
+        if (record.CheckedAt is { } checkedAt && time.GetUtcNow() - checkedAt < interval)
+        {
+            return;
+        }
+        if (_inFlight.TryAdd(key.Handle, 0))
+        {
+            _ = Task.Run(() => RecheckAsync(key, record, kind, interval));
+        }
+    }
+
+    /// <summary>Runs one re-check now (the background task's body).</summary>
+    internal async Task RecheckAsync(SessionKey key, SessionRecord record, string kind, TimeSpan interval)
+    {
+        try
+        {
+            if (!await TryClaimAsync(key, interval))
+            {
+                return; // another instance checks this session in this interval
+            }
+            var directory = directories.Find(kind);
+            var account = directory is null ? null : await directory.FindAsync(record.User, CancellationToken.None);
+            if (account is null or { Disabled: true })
+            {
+                await store.DeleteAsync(key, CancellationToken.None);
+                Log.SessionEnded(logger, record.User, key.Handle, kind, account is null ? "gone" : "disabled");
+                return;
+            }
+            await store.TouchAsync(key, record with
+            {
+                User = account.Username,
+                Email = account.Email,
+                Name = account.Name,
+                Groups = [.. account.Groups],
+                CheckedAt = time.GetUtcNow(),
+            }, CancellationToken.None);
+        }
+        catch (DirectoryUnavailableException)
+        {
+            Log.DirectoryDown(logger, record.User, key.Handle, kind);
+        }
+        catch (SessionStoreUnavailableException)
+        {
+            // The store will be asked again at the session's next use after the claim expires.
+        }
+        catch (Exception ex)
+        {
+            Log.Failed(logger, ex, key.Handle);
+        }
+        finally
+        {
+            _inFlight.TryRemove(key.Handle, out _);
+        }
+    }
+
+    private TimeSpan IntervalOf(string kind) => kind switch
+    {
+        "ldap" => _options.Ldap.RecheckInterval,
+        "sql" => _options.Sql.RecheckInterval,
+        _ => TimeSpan.FromMinutes(5),
+    };
+
+    /// <summary>True for the first instance to ask within <paramref name="interval"/> (Redis <c>SET NX PX</c>, or this process).</summary>
+    private async Task<bool> TryClaimAsync(SessionKey key, TimeSpan interval)
+    {
+        if (_redis is not null)
+        {
+            try
+            {
+                return await _redis.GetDatabase()
+                    .StringSetAsync($"{_options.RedisKeyPrefix}rc:{key.Handle}", 1, interval, When.NotExists)
+                    .WaitAsync(_options.StoreTimeout);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                throw new SessionStoreUnavailableException("The Redis session store did not answer.", ex);
+            }
+        }
+        var now = time.GetUtcNow();
+        if (_claims.Count > 10_000)
+        {
+            foreach (var (handle, until) in _claims)
+            {
+                if (until <= now)
+                {
+                    _claims.TryRemove(new KeyValuePair<string, DateTimeOffset>(handle, until));
+                }
+            }
+        }
+        var claimedUntil = _claims.AddOrUpdate(key.Handle, now + interval, (_, until) => until <= now ? now + interval : until);
+        return claimedUntil == now + interval;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(8201, LogLevel.Warning, "Audit: session {SessionHandle} of {User} ended: the account is {Reason} in the {Directory} directory")]
+        public static partial void SessionEnded(ILogger logger, string user, string sessionHandle, string directory, string reason);
+
+        [LoggerMessage(8202, LogLevel.Warning, "Re-check of session {SessionHandle} of {User} postponed: the {Directory} directory did not answer; the session is kept")]
+        public static partial void DirectoryDown(ILogger logger, string user, string sessionHandle, string directory);
+
+        [LoggerMessage(8203, LogLevel.Error, "Re-check of session {SessionHandle} failed")]
+        public static partial void Failed(ILogger logger, Exception exception, string sessionHandle);
+    }
+}
