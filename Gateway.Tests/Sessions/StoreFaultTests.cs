@@ -208,7 +208,7 @@ public sealed class StoreFaultTests(RedisServerFixture redis)
         // started afterwards reads the same ring and accepts their cookies.
         var ringKey = settings["Sso:RedisKeyPrefix"] + "dataprotection-keys";
         await Poll.UntilAsync(async () => (await redis.CommandAsync("LLEN", ringKey)).StartsWith(":1", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(15), "the running instances restored the key ring");
+            TimeSpan.FromSeconds(30), "the running instances restored the key ring");
         await using var c = await GatewayHost.StartAsync(settings);
         using var bobOnC = c.CreateClient();
         bobOnC.Cookies.Add(bob.Cookies.GetAllCookies());

@@ -21,13 +21,22 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>The port of <c>ldaps://</c> (TLS from the first byte), with a certificate from <see cref="TrustedCertificatesDirectory"/>'s CA.</summary>
+    public int TlsPort { get; private set; }
+
     public string Url => $"ldap://127.0.0.1:{Port}";
+
+    public string TlsUrl => $"ldaps://127.0.0.1:{TlsPort}";
+
+    /// <summary>The test CA's certificate, in a folder named by subject hash (what <c>openssl rehash</c> makes).</summary>
+    public string TrustedCertificatesDirectory => Path.Combine(_folder, "ca");
 
     public async Task InitializeAsync()
     {
         var slapd = ServerProcess.Find("/usr/sbin/slapd");
         _folder = Directory.CreateTempSubdirectory("ssogw-slapd-").FullName;
         Directory.CreateDirectory(Path.Combine(_folder, "data"));
+        await CreateCertificatesAsync();
         var config = Path.Combine(_folder, "slapd.conf");
         await File.WriteAllTextAsync(config, $$"""
             include /etc/ldap/schema/core.schema
@@ -43,13 +52,17 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             rootdn "{{AdminDn}}"
             rootpw {{AdminPassword}}
             directory {{_folder}}/data
+            TLSCACertificateFile {{_folder}}/ca/ca.pem
+            TLSCertificateFile {{_folder}}/server.pem
+            TLSCertificateKeyFile {{_folder}}/server.key
             access to attrs=userPassword by anonymous auth by self write by * none
             access to * by dn.exact="{{ReaderDn}}" read by self read by * none
             """);
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort.Next();
-            _server = ServerProcess.Start(slapd, ["-f", config, "-h", Url + "/", "-d", "0"]);
+            TlsPort = FreePort.Next();
+            _server = ServerProcess.Start(slapd, ["-f", config, "-h", $"{Url}/ {TlsUrl}/", "-d", "0"]);
             try
             {
                 var process = _server;
@@ -85,6 +98,22 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             ou: groups
 
             """);
+    }
+
+    /// <summary>A test CA and a server certificate for 127.0.0.1 signed by it (openssl).</summary>
+    private async Task CreateCertificatesAsync()
+    {
+        var openssl = ServerProcess.Find("/usr/bin/openssl");
+        var ca = Directory.CreateDirectory(Path.Combine(_folder, "ca")).FullName;
+        await ServerProcess.RunAsync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=SsoGateway test CA",
+            "-keyout", Path.Combine(_folder, "ca.key"), "-out", Path.Combine(ca, "ca.pem")]);
+        await ServerProcess.RunAsync(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", Path.Combine(_folder, "server.key"), "-out", Path.Combine(_folder, "server.csr")]);
+        await File.WriteAllTextAsync(Path.Combine(_folder, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+        await ServerProcess.RunAsync(openssl, ["x509", "-req", "-in", Path.Combine(_folder, "server.csr"), "-CA", Path.Combine(ca, "ca.pem"),
+            "-CAkey", Path.Combine(_folder, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", Path.Combine(_folder, "san.ext"),
+            "-out", Path.Combine(_folder, "server.pem")]);
+        await ServerProcess.RunAsync(openssl, ["rehash", ca]);
     }
 
     /// <summary>Adds a person (inetOrgPerson) with a password, and makes them a member of <paramref name="groups"/>.</summary>

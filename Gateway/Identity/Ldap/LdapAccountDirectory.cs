@@ -137,21 +137,22 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         Exception? last = null;
         foreach (var server in _servers)
         {
-            var connection = Connect(server);
+            LdapConnection? connection = null;
             try
             {
+                connection = Connect(server);
                 connection.Bind(new NetworkCredential(options.BindDn, _bindPassword));
                 return connection;
             }
             catch (LdapException ex) when (ex.ErrorCode == InvalidCredentials)
             {
-                connection.Dispose();
+                connection?.Dispose();
                 Log.ServiceAccountRefused(logger, options.BindDn ?? "");
                 throw new DirectoryUnavailableException(Kind, ex);
             }
             catch (Exception ex) when (ex is LdapException or DirectoryOperationException or TimeoutException)
             {
-                connection.Dispose();
+                connection?.Dispose();
                 last = ex;
             }
         }
@@ -165,9 +166,9 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         Exception? last = null;
         foreach (var server in _servers)
         {
-            using var connection = Connect(server);
             try
             {
+                using var connection = Connect(server);
                 connection.Bind(new NetworkCredential(dn, password));
                 return true;
             }
@@ -195,6 +196,11 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         };
         connection.SessionOptions.ProtocolVersion = 3;
         connection.SessionOptions.ReferralChasing = ReferralChasingOptions.None;
+        if ((secure || options.StartTls) && options.TrustedCertificatesDirectory is { Length: > 0 } trusted && !OperatingSystem.IsWindows())
+        {
+            connection.SessionOptions.TrustedCertificatesDirectory = trusted;
+            connection.SessionOptions.StartNewTlsSessionContext();
+        }
         if (secure)
         {
             connection.SessionOptions.SecureSocketLayer = true;

@@ -6,8 +6,18 @@ public sealed class LdapDirectoryOptions
     /// <summary>One or more <c>ldap://</c> / <c>ldaps://</c> servers, separated by spaces or commas, tried in order. Unset: no LDAP directory.</summary>
     public string? Url { get; set; }
 
-    /// <summary>Upgrade <c>ldap://</c> connections with StartTLS. Default false (use <c>ldaps://</c> or this in production).</summary>
+    /// <summary>
+    /// Upgrade <c>ldap://</c> connections with StartTLS. Default false. Refused at startup on Linux, where
+    /// System.DirectoryServices.Protocols cannot do it safely: use <c>ldaps://</c> there.
+    /// </summary>
     public bool StartTls { get; set; }
+
+    /// <summary>
+    /// A folder of CA certificates (PEM, named by subject hash as <c>openssl rehash</c> makes them) that the servers'
+    /// certificates must chain to, for a private CA such as Active Directory Certificate Services. Default: the
+    /// system's trust store. Server certificates are always verified.
+    /// </summary>
+    public string? TrustedCertificatesDirectory { get; set; }
 
     /// <summary>The service account that searches for users (read-only).</summary>
     public string? BindDn { get; set; }
