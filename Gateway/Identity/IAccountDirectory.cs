@@ -22,7 +22,8 @@ internal interface IAccountDirectory
 }
 
 /// <summary>An account as a directory describes it; <see cref="Username"/> as written there.</summary>
-internal sealed record DirectoryAccount(string Username, string Email, string Name, IReadOnlyList<string> Groups, bool Disabled);
+/// <param name="Stamp">The users file's <see cref="AccountStamp"/> of the account; null for other directories.</param>
+internal sealed record DirectoryAccount(string Username, string Email, string Name, IReadOnlyList<string> Groups, bool Disabled, string? Stamp = null);
 
 internal enum PasswordOutcome
 {

@@ -28,5 +28,5 @@ internal sealed class UsersFileAccounts(UserDirectory directory, PasswordVerifie
     public Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken) =>
         Task.FromResult(directory.Find(username) is { } user ? ToAccount(user) : null);
 
-    private static DirectoryAccount ToAccount(UserAccount user) => new(user.Username, user.Email, user.Name, user.Groups, user.Disabled);
+    private static DirectoryAccount ToAccount(UserAccount user) => new(user.Username, user.Email, user.Name, user.Groups, user.Disabled, user.Stamp);
 }

@@ -118,7 +118,8 @@ internal sealed partial class LoginHandlers(
         }
 
         await lockout.SucceededAsync(attempt, context.RequestAborted);
-        var principal = UserPrincipal.Create(account.Username, account.Email, account.Name, account.Groups, sessionHandle: null);
+        var principal = UserPrincipal.WithAccountStamp(
+            UserPrincipal.Create(account.Username, account.Email, account.Name, account.Groups, sessionHandle: null), account.Stamp);
         if (source is not UsersFileAccounts)
         {
             UserPrincipal.FromDirectory(principal, source!.Kind);
