@@ -66,6 +66,20 @@ public sealed class ProviderStartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoProvidersWithOneName_InDifferentLetterCase_StopStartup()
+    {
+        // The file/arguments say "kc", an environment variable "KC": configuration would merge them into one provider.
+        await using var gateway = GatewayProcess.Start(_contentRoot,
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["Sso__OpenIdConnect__KC__ClientSecret"] = "other-secret" },
+            ["--urls=http://127.0.0.1:0", .. ValidConfiguration().Where(kv => kv.Value is not null).Select(kv => $"--{kv.Key}={kv.Value}")]);
+        var exitCode = await gateway.WaitForExitAsync(ExitTimeout);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}, output:\n{gateway.Errors}{gateway.Output}");
+        var message = Assert.Single(Lines(gateway.Errors), line => line.StartsWith("  ", StringComparison.Ordinal));
+        Assert.StartsWith("  Sso:OpenIdConnect:kc: two providers with one name ('KC', 'kc'", message);
+    }
+
+    [Fact]
     public async Task ValidProvider_ThatIsDown_StartsAnyway_WithoutUsersFileToo()
     {
         var config = ValidConfiguration();

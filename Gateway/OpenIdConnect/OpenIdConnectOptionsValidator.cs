@@ -9,7 +9,8 @@ namespace Gateway.OpenIdConnect;
 /// Checks every <c>Sso:OpenIdConnect:{name}</c> entry at startup, each error naming its key. Runs with the other
 /// <see cref="SsoOptions"/> validators, so all configuration errors are reported together.
 /// </summary>
-internal sealed partial class OpenIdConnectOptionsValidator(OpenIdConnectProviders providers, IHostEnvironment environment)
+internal sealed partial class OpenIdConnectOptionsValidator(
+    OpenIdConnectProviders providers, IHostEnvironment environment, IConfiguration configuration)
     : IValidateOptions<SsoOptions>
 {
     private const int MaxPrefixLength = 64;
@@ -17,6 +18,7 @@ internal sealed partial class OpenIdConnectOptionsValidator(OpenIdConnectProvide
     public ValidateOptionsResult Validate(string? name, SsoOptions options)
     {
         var errors = new List<string>();
+        ValidateNameSpellings(errors);
         var displayNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var provider in providers.All)
         {
@@ -63,6 +65,27 @@ internal sealed partial class OpenIdConnectOptionsValidator(OpenIdConnectProvide
             }
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Configuration keys ignore letter case, so <c>keycloak</c> in a file and <c>KEYCLOAK</c> in an environment variable
+    /// would silently merge into one provider with half of each's settings: two providers with one name, refused.
+    /// </summary>
+    private void ValidateNameSpellings(List<string> errors)
+    {
+        if (configuration is not IConfigurationRoot root)
+        {
+            return;
+        }
+        var spellings = root.Providers
+            .SelectMany(source => source.GetChildKeys([], OpenIdConnectProviderOptions.SectionName))
+            .Distinct(StringComparer.Ordinal)
+            .GroupBy(name => name, StringComparer.OrdinalIgnoreCase);
+        foreach (var names in spellings.Where(g => g.Count() > 1))
+        {
+            var all = names.Order(StringComparer.Ordinal).ToArray();
+            errors.Add($"{OpenIdConnectProviderOptions.SectionName}:{all[1]}: two providers with one name ('{string.Join("', '", all)}' differ only in letter case, which configuration ignores); spell the name one way everywhere.");
+        }
     }
 
     private void ValidateAuthority(string key, string? authority, List<string> errors)
