@@ -218,4 +218,33 @@ public sealed class ProviderFailureTests(OpenIdProviderFixture provider)
             Assert.DoesNotContain(texts, text => text.Contains(secret, StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task ProviderGoneBeforeTheCallback_NoSession_503Page()
+    {
+        // A provider of its own, stopped while the browser is on its way back with the code.
+        var providerPort = FreePort.Next();
+        var client = new ProviderClient("gone-client", "gone-client-secret");
+        var log = new CapturingLogSink();
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sso:OpenIdConnect:gone:Authority"] = $"http://127.0.0.1:{providerPort}",
+            ["Sso:OpenIdConnect:gone:ClientId"] = client.ClientId,
+            ["Sso:OpenIdConnect:gone:ClientSecret"] = client.ClientSecret,
+        }, log.AddTo);
+        var gone = new OpenIdProviderFixture(providerPort, "gone", gateway.Port, client);
+        await gone.InitializeAsync();
+        using var browser = gateway.CreateClient();
+        using var stopped = await ProviderFlow.SignInAsync(browser, gateway, gone, "grace", providerName: "gone", stopBefore: ProviderFlow.IsCallback);
+        var callback = new Uri(stopped.RequestMessage!.RequestUri!, stopped.Headers.Location!);
+        await gone.DisposeAsync();
+
+        using var answer = await browser.Http.GetAsync(callback);
+
+        var html = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)answer.StatusCode} {html}");
+        Assert.Contains("gone cannot be reached right now", html);
+        Assert.Null(SetCookies.Raw(answer));
+        Assert.Contains(log.WithEventId(SignInFailed), e => e.Scalar("FailureReason") == "provider-unreachable");
+    }
 }
