@@ -109,4 +109,22 @@ public sealed class ProviderSignInPageTests(OpenIdProviderFixture provider)
         Assert.DoesNotContain("   at ", html);
         Assert.Contains(log.WithEventId(3105), e => e.Scalar("ProviderError") == "invalid_request");
     }
+
+    [Theory]
+    [InlineData("GET", "/_sso/oidc/nope/login")]
+    [InlineData("GET", "/_sso/oidc/idp/backchannel-logout")]
+    [InlineData("POST", "/_sso/oidc/idp/login")]
+    [InlineData("GET", "/_sso/oidc/")]
+    [InlineData("GET", "/_sso/oidc/idp/anything/else")]
+    public async Task OtherPathsUnderOidc_Are404_AndNeverReachABackend(string method, string path)
+    {
+        await using var gateway = await ProviderGateway.StartAsync(provider);
+        using var client = gateway.Host.CreateClient();
+        (await client.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
+
+        using var response = await client.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), gateway.Host.Url(GatewayHost.App1, path)));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("\"backend\"", await response.Content.ReadAsStringAsync());
+    }
 }

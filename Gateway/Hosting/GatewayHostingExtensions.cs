@@ -75,7 +75,7 @@ public static partial class GatewayHostingExtensions
 
         app.MapHealthEndpoints(prefix);
         app.MapSignIn(prefix);
-        app.MapOpenIdConnect();
+        app.MapOpenIdConnect(prefix);
         app.MapAdminApi(prefix);
         app.MapMySessions(prefix);
         app.MapForwardAuth(prefix);

@@ -88,9 +88,14 @@ internal static class OpenIdConnectExtensions
         options.Events = ActivatorUtilities.CreateInstance<ProviderSignIn>(services, provider, sso).CreateEvents();
     }
 
-    /// <summary>Maps the login and back-channel logout endpoints of every provider (the handler serves the callbacks).</summary>
-    public static IEndpointRouteBuilder MapOpenIdConnect(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// Maps the login and back-channel logout endpoints of every provider (the handler serves the callbacks), and 404
+    /// for every other path under <c>{PathPrefix}/oidc/</c> (an unknown provider, a wrong method): the gateway's own
+    /// paths never reach a backend.
+    /// </summary>
+    public static IEndpointRouteBuilder MapOpenIdConnect(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
+        endpoints.Map(pathPrefix + "/oidc/{**rest}", () => Results.NotFound()).AllowAnonymous();
         var providers = endpoints.ServiceProvider.GetRequiredService<OpenIdConnectProviders>();
         foreach (var provider in providers.All)
         {
