@@ -5,6 +5,7 @@ using Gateway.Cookies;
 using Gateway.Demo;
 using Gateway.ForwardAuth;
 using Gateway.Identity;
+using Gateway.LiveConnections;
 using Gateway.Login;
 using Gateway.MySessions;
 using Gateway.Observability;
@@ -38,6 +39,7 @@ public static partial class GatewayHostingExtensions
             .AddAdminApi()
             .AddMySessions()
             .AddForwardAuth(builder.Configuration)
+            .AddLiveConnections()
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddHostedService<DirectoryRevocation>();
@@ -72,6 +74,8 @@ public static partial class GatewayHostingExtensions
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: only admitted requests are held, and their session is known by now.
+        app.UseLiveConnections();
 
         app.MapHealthEndpoints(prefix);
         app.MapSignIn(prefix);

@@ -117,7 +117,17 @@ internal sealed class SessionCache
         // Counted before the removal: see SetIfNotRevokedSince.
         Interlocked.Increment(ref _revocations);
         _entries.TryRemove(keyValue, out _);
+        Revoked?.Invoke(keyValue);
     }
+
+    /// <summary>
+    /// A session was revoked here (sign-out or revocation on this instance, or another instance's message): its key.
+    /// Handlers must be quick; they run on the revoking request or the pub/sub thread.
+    /// </summary>
+    public event Action<string>? Revoked;
+
+    /// <summary>Every entry was revoked at once (the connection that carries revocations was lost or regained).</summary>
+    public event Action? Cleared;
 
     /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a slid expiry was written.</summary>
     public void Forget(SessionKey key) => _entries.TryRemove(key.Value, out _);
@@ -127,6 +137,7 @@ internal sealed class SessionCache
     {
         Interlocked.Increment(ref _revocations);
         _entries.Clear();
+        Cleared?.Invoke();
     }
 
     private void RemoveStale()
