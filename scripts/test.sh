@@ -45,6 +45,12 @@ if [[ ! -f $provider/node_modules/oidc-provider/package.json ]]; then
   echo "Installing the test OpenID provider's npm packages..."
   (cd "$provider" && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed"; exit 1; }
 fi
+# The signed-identity tests check tokens with jose (npm), pinned by its lock file.
+verifier="Gateway.Tests/Assertion/Verifier"
+if [[ ! -f $verifier/node_modules/jose/package.json ]]; then
+  echo "Installing the assertion verifier's npm packages..."
+  (cd "$verifier" && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 results="TestResults"

@@ -1,5 +1,6 @@
 using Gateway.Access;
 using Gateway.Admin;
+using Gateway.Assertion;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Demo;
@@ -40,6 +41,7 @@ public static partial class GatewayHostingExtensions
             .AddMySessions()
             .AddForwardAuth(builder.Configuration)
             .AddLiveConnections()
+            .AddIdentityAssertion(builder.Configuration)
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
         builder.Services.AddHostedService<DirectoryRevocation>();
@@ -83,6 +85,7 @@ public static partial class GatewayHostingExtensions
         app.MapAdminApi(prefix);
         app.MapMySessions(prefix);
         app.MapForwardAuth(prefix);
+        app.MapIdentityAssertion(prefix);
         app.MapReverseProxy();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
+using Gateway.Assertion;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
@@ -11,22 +12,28 @@ namespace Gateway.Proxy;
 /// <summary>
 /// On every forwarded request: strip every incoming identity header and <c>X-Sso-*</c> header in any spelling
 /// (<see cref="ReservedHeaderNames"/>),
-/// drop the gateway's session and antiforgery cookies, then add the signed-in user's identity headers (SPEC §7).
+/// drop the gateway's session and antiforgery cookies, then add the signed-in user's identity headers (SPEC §7) and,
+/// when <c>Sso:Assertion:Header</c> is set, their signed identity for this host (<see cref="IdentityAssertion"/>).
 /// </summary>
 internal sealed class IdentityHeadersTransform
 {
     private readonly IdentityHeaderNames _names;
     private readonly ReservedHeaderNames _reserved;
     private readonly GatewayCookieNames _gatewayCookies;
+    private readonly IdentityAssertion _assertion;
+    private readonly string? _assertionHeader;
 
     // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
     // until the record changes), so its encoded values are computed once and live exactly as long as it does.
     private readonly ConditionalWeakTable<ClaimsPrincipal, IdentityValues> _valuesByPrincipal = new();
 
-    public IdentityHeadersTransform(IOptions<SsoOptions> options)
+    public IdentityHeadersTransform(IOptions<SsoOptions> options, IdentityAssertion assertion)
     {
         _names = options.Value.Headers;
-        _reserved = new ReservedHeaderNames(_names.All);
+        _assertion = assertion;
+        _assertionHeader = assertion.HeaderName;
+        // The assertion header is the gateway's too, whatever its name: a client's copy never passes.
+        _reserved = new ReservedHeaderNames(_assertionHeader is null ? _names.All : _names.All.Append(_assertionHeader));
         _gatewayCookies = GatewayCookieNames.NotForBackends(options.Value);
     }
 
@@ -58,8 +65,33 @@ internal sealed class IdentityHeadersTransform
             proxyHeaders.TryAddWithoutValidation(_names.Email, values.Email);
             proxyHeaders.TryAddWithoutValidation(_names.Name, values.Name);
             proxyHeaders.TryAddWithoutValidation(_names.Groups, values.Groups);
+            if (_assertionHeader is not null)
+            {
+                // The audience is the host the request came for (lower case, no port): a token for mail. is no use at shop.
+                var audience = context.HttpContext.Request.Host.Host.ToLowerInvariant();
+                var token = _assertion.TokenForAsync(user, audience, context.HttpContext.RequestAborted);
+                if (!token.IsCompletedSuccessfully)
+                {
+                    return AddAssertionAsync(context, token);
+                }
+                proxyHeaders.TryAddWithoutValidation(_assertionHeader, token.Result);
+            }
         }
         return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask AddAssertionAsync(RequestTransformContext context, ValueTask<string> token)
+    {
+        try
+        {
+            context.ProxyRequest.Headers.TryAddWithoutValidation(_assertionHeader!, await token);
+        }
+        catch (Gateway.Sessions.SessionStoreUnavailableException)
+        {
+            // No signing key (Redis did not answer as a new key period began): never forward without the proof.
+            // A response written here stops YARP from forwarding the request.
+            await GatewayResponses.StoreUnavailable(context.HttpContext);
+        }
     }
 
     private static IdentityValues ValuesOf(ClaimsPrincipal user) => new(
