@@ -100,4 +100,41 @@ public sealed class CanonicalPathTests
         Assert.False(CanonicalPath.TryCanonicalize(rawTarget, out _, out var refusal), rawTarget);
         Assert.Equal(expected, refusal.ToString());
     }
+
+    /// <summary>The shortcut never answers "canonical" for a target the full canonicalisation would change or refuse.</summary>
+    [Theory]
+    [MemberData(nameof(EveryTarget))]
+    public void AlreadyCanonical_OnlyWhenTheFullRuleAgrees(string rawTarget)
+    {
+        if (!CanonicalPath.IsAlreadyCanonical(rawTarget))
+        {
+            return;
+        }
+        Assert.True(CanonicalPath.TryCanonicalize(rawTarget, out var canonical, out _), rawTarget);
+        Assert.Equal(rawTarget.Split('?', '#')[0], canonical);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/admin/")]
+    [InlineData("/mail/inbox?folder=x/../y")]
+    [InlineData("/a-b_c~d/e.txt")]
+    public void AlreadyCanonical_CoversTheUsualPaths(string rawTarget) => Assert.True(CanonicalPath.IsAlreadyCanonical(rawTarget));
+
+    public static TheoryData<string> EveryTarget()
+    {
+        var data = new TheoryData<string>();
+        foreach (var method in new[] { nameof(Canonicalises), nameof(Refuses) })
+        {
+            foreach (var row in typeof(CanonicalPathTests).GetMethod(method)!.GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>())
+            {
+                data.Add((string)row.GetData(null!).First()[0]);
+            }
+        }
+        foreach (var extra in new[] { "/a.", "/a./b", "/.", "/..", "/a/.", "/x/y/", "//", "/a%2e", "/a\\b" })
+        {
+            data.Add(extra);
+        }
+        return data;
+    }
 }

@@ -30,28 +30,16 @@ public sealed class MariaDbServerFixture : IAsyncLifetime
         ServerProcess.GiveTo(_folder, "mysql");
         await ServerProcess.RunAsync(installDb,
             ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"], asUser: "mysql");
-        for (var attempt = 1; ; attempt++)
+        _server = await ServerProcess.StartAndWaitAsync("mariadbd", () =>
         {
             Port = FreePort.Next();
-            _server = ServerProcess.Start(server,
+            return ServerProcess.Start(server,
             [
                 "--no-defaults", $"--datadir={data}", $"--port={Port}", "--bind-address=127.0.0.1", $"--socket={Socket}",
                 $"--pid-file={Path.Combine(_folder, "mariadb.pid")}", "--skip-log-bin", "--skip-name-resolve",
                 "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--performance-schema=OFF",
             ], asUser: "mysql");
-            try
-            {
-                var process = _server;
-                await Poll.UntilAsync(async () => process.HasExited
-                    ? throw new InvalidOperationException($"mariadbd exited: {process.Output}")
-                    : await CanConnectAsync(), TimeSpan.FromSeconds(60), $"mariadbd answers on port {Port}");
-                break;
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-                await _server.DisposeAsync();
-            }
-        }
+        }, CanConnectAsync, TimeSpan.FromSeconds(60));
         await using var admin = new MySqlConnection(AdminConnectionString);
         await admin.OpenAsync();
         foreach (var sql in new[]
@@ -98,17 +86,7 @@ public sealed class MariaDbServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         MySqlConnection.ClearAllPools();
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await ServerProcess.StopAndRemoveAsync(_server, _folder);
     }
 }
 

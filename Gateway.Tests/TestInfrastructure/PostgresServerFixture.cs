@@ -30,24 +30,12 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         ServerProcess.GiveTo(_folder, "postgres");
         await ServerProcess.RunAsync(Path.Combine(bin, "initdb"),
             ["-D", data, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], asUser: "postgres");
-        for (var attempt = 1; ; attempt++)
+        _server = await ServerProcess.StartAndWaitAsync("postgres", () =>
         {
             Port = FreePort.Next();
-            _server = ServerProcess.Start(Path.Combine(bin, "postgres"),
+            return ServerProcess.Start(Path.Combine(bin, "postgres"),
                 ["-D", data, "-p", Port.ToString(), "-h", "127.0.0.1", "-k", _folder, "-c", "fsync=off", "-c", "full_page_writes=off"], asUser: "postgres");
-            try
-            {
-                var server = _server;
-                await Poll.UntilAsync(async () => server.HasExited
-                    ? throw new InvalidOperationException($"postgres exited: {server.Output}")
-                    : await CanConnectAsync(), TimeSpan.FromSeconds(30), $"postgres answers on port {Port}");
-                break;
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-                await _server.DisposeAsync();
-            }
-        }
+        }, CanConnectAsync, TimeSpan.FromSeconds(30));
         await using var admin = new NpgsqlConnection(AdminConnectionString("postgres"));
         await admin.OpenAsync();
         await Execute(admin, $"CREATE ROLE {User} LOGIN PASSWORD '{Password}'");
@@ -98,22 +86,12 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await ServerProcess.StopAndRemoveAsync(_server, _folder);
     }
 }
 
-[CollectionDefinition(Name)]
 /// <summary>With a Redis of its own, for end-to-end tests of several gateway instances.</summary>
+[CollectionDefinition(Name)]
 public sealed class PostgresCollection : ICollectionFixture<PostgresServerFixture>, ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "postgres";

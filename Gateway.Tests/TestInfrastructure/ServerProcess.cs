@@ -80,6 +80,48 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Start(string executable, IEnumerable<string> args, string? asUser = null) =>
         new(Process.Start(StartInfo(executable, args, asUser)) ?? throw new InvalidOperationException($"{executable} did not start."));
 
+    /// <summary>
+    /// Starts a server and waits until it answers. <paramref name="start"/> picks a free port each time: a port free a
+    /// moment ago may be taken by a parallel test's server first, and then another is tried (three times in all).
+    /// </summary>
+    public static async Task<ServerProcess> StartAndWaitAsync(string name, Func<ServerProcess> start, Func<Task<bool>> answers, TimeSpan timeout)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = start();
+            try
+            {
+                await Poll.UntilAsync(async () => server.HasExited
+                    ? throw new InvalidOperationException($"{name} exited: {server.Output}")
+                    : await answers(), timeout, $"{name} answers");
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Stops a fixture's server and removes its temporary folder (what a still-exiting process holds stays for the OS cleaner).</summary>
+    public static async Task StopAndRemoveAsync(ServerProcess? server, string folder)
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+        }
+        try
+        {
+            if (folder.Length > 0)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     /// <summary>Runs a command to its end and throws with its output when it fails.</summary>
     public static async Task RunAsync(string executable, IEnumerable<string> args, string? asUser = null, string? input = null)
     {

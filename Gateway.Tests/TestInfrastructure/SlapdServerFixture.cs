@@ -58,24 +58,12 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             access to attrs=userPassword by anonymous auth by self write by * none
             access to * by dn.exact="{{ReaderDn}}" read by self read by * none
             """);
-        for (var attempt = 1; ; attempt++)
+        _server = await ServerProcess.StartAndWaitAsync("slapd", () =>
         {
             Port = FreePort.Next();
             TlsPort = FreePort.Next();
-            _server = ServerProcess.Start(slapd, ["-f", config, "-h", $"{Url}/ {TlsUrl}/", "-d", "0"]);
-            try
-            {
-                var process = _server;
-                await Poll.UntilAsync(async () => process.HasExited
-                    ? throw new InvalidOperationException($"slapd exited: {process.Output}")
-                    : await AnswersAsync(), TimeSpan.FromSeconds(30), $"slapd answers on port {Port}");
-                break;
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-                await _server.DisposeAsync();
-            }
-        }
+            return ServerProcess.Start(slapd, ["-f", config, "-h", $"{Url}/ {TlsUrl}/", "-d", "0"]);
+        }, AnswersAsync, TimeSpan.FromSeconds(30));
         await ModifyAsync("ldapadd", $"""
             dn: {BaseDn}
             objectClass: dcObject
@@ -181,22 +169,12 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await ServerProcess.StopAndRemoveAsync(_server, _folder);
     }
 }
 
-[CollectionDefinition(Name)]
 /// <summary>With a Redis of its own, for end-to-end tests of several gateway instances.</summary>
+[CollectionDefinition(Name)]
 public sealed class SlapdCollection : ICollectionFixture<SlapdServerFixture>, ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "slapd";

@@ -22,7 +22,13 @@ internal sealed partial class DirectoryRecheck(
     IServiceProvider services,
     ILogger<DirectoryRecheck> logger)
 {
+    // Re-checks running at once on this instance. A directory that hangs holds each of them (libldap's bind ignores
+    // its timeout) until it answers; without a bound, thousands of sessions would each hold a pool thread. A session
+    // that finds no slot stays due and is re-checked on a later request.
+    private const int MaxRunning = 4;
+
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _running = new(MaxRunning, MaxRunning);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _claims = new(StringComparer.Ordinal);
     private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
     private readonly SsoOptions _options = options.Value;
@@ -39,14 +45,22 @@ internal sealed partial class DirectoryRecheck(
         {
             return;
         }
+        if (!_running.Wait(0))
+        {
+            return;
+        }
         if (_inFlight.TryAdd(key.Handle, 0))
         {
             _ = Task.Run(() => RecheckAsync(key, record, kind, interval));
         }
+        else
+        {
+            _running.Release();
+        }
     }
 
-    /// <summary>Runs one re-check now (the background task's body).</summary>
-    internal async Task RecheckAsync(SessionKey key, SessionRecord record, string kind, TimeSpan interval)
+    /// <summary>One re-check (the background task's body); holds a slot of <see cref="_running"/>, released at the end.</summary>
+    private async Task RecheckAsync(SessionKey key, SessionRecord record, string kind, TimeSpan interval)
     {
         try
         {
@@ -86,6 +100,7 @@ internal sealed partial class DirectoryRecheck(
         finally
         {
             _inFlight.TryRemove(key.Handle, out _);
+            _running.Release();
         }
     }
 

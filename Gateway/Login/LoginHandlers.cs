@@ -4,7 +4,6 @@ using Gateway.Cookies;
 using Gateway.Identity;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Login;
@@ -25,7 +24,6 @@ internal sealed partial class LoginHandlers(
     private const string BusyRetryAfterSeconds = "2";
     private const string DirectoryDownMessage = "Sign-in is unavailable right now: the account directory cannot be reached. Please try again shortly.";
     private const string DirectoryRetryAfterSeconds = "10";
-    private const int MaxFormBytes = 16 * 1024;
     private const int MaxAuditNameLength = 128;
 
     private readonly string _loginPath = options.Value.PathPrefix + "/login";
@@ -64,7 +62,7 @@ internal sealed partial class LoginHandlers(
             return Page(context, StatusCodes.Status404NotFound, LoginPages.Message(
                 "No password sign-in", "This site signs people in at their identity provider only.", "Back to sign-in", _loginPath));
         }
-        var form = await ReadFormAsync(context);
+        var form = await SmallForm.ReadAsync(context);
         if (form is null || !await antiforgery.IsRequestValidAsync(context))
         {
             return Page(context, StatusCodes.Status400BadRequest, LoginPages.Message(
@@ -140,7 +138,7 @@ internal sealed partial class LoginHandlers(
 
     public async Task<IResult> SignOut(HttpContext context)
     {
-        var form = await ReadFormAsync(context);
+        var form = await SmallForm.ReadAsync(context);
         var signedIn = context.User.Identity?.IsAuthenticated == true;
         if (form is null || !await antiforgery.IsRequestValidAsync(context))
         {
@@ -193,27 +191,6 @@ internal sealed partial class LoginHandlers(
         retryAfter <= TimeSpan.FromSeconds(90)
             ? $"Too many failed sign-ins. Try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} seconds."
             : $"Too many failed sign-ins. Try again in {(int)Math.Ceiling(retryAfter.TotalMinutes)} minutes.";
-
-    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
-    {
-        if (!context.Request.HasFormContentType)
-        {
-            return null;
-        }
-        var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (bodySize is { IsReadOnly: false })
-        {
-            bodySize.MaxRequestBodySize = MaxFormBytes;
-        }
-        try
-        {
-            return await context.Request.ReadFormAsync(context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
-        {
-            return null;
-        }
-    }
 
     private static IResult Page(HttpContext context, int statusCode, string html)
     {

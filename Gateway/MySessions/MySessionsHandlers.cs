@@ -8,7 +8,6 @@ using Gateway.Login;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.MySessions;
@@ -27,7 +26,6 @@ internal sealed partial class MySessionsHandlers(
     IOptions<SsoOptions> options,
     ILogger<MySessionsHandlers> logger)
 {
-    private const int MaxFormBytes = 16 * 1024;
 
     private readonly MySessionsPaths _paths = new(options.Value.PathPrefix);
     private readonly SsoOptions _options = options.Value;
@@ -154,7 +152,7 @@ internal sealed partial class MySessionsHandlers(
         {
             return (null, Refuse(context, StatusCodes.Status403Forbidden, "forbidden", "Requests to end sessions must come from this page."));
         }
-        var form = await ReadFormAsync(context);
+        var form = await SmallForm.ReadAsync(context);
         if (form is null || !await antiforgery.IsRequestValidAsync(context))
         {
             return (null, Refuse(context, StatusCodes.Status400BadRequest, "bad_request", "The form expired or was not sent by this site. Please try again."));
@@ -205,27 +203,6 @@ internal sealed partial class MySessionsHandlers(
         var accept = request.Headers.Accept.ToString();
         return accept.Contains("application/json", StringComparison.OrdinalIgnoreCase)
             && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
-    {
-        if (!context.Request.HasFormContentType)
-        {
-            return null;
-        }
-        var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (bodySize is { IsReadOnly: false })
-        {
-            bodySize.MaxRequestBodySize = MaxFormBytes;
-        }
-        try
-        {
-            return await context.Request.ReadFormAsync(context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
-        {
-            return null;
-        }
     }
 
     private static IResult Page(HttpContext context, int statusCode, string html)

@@ -36,6 +36,30 @@ internal static class CanonicalPath
         AboveRoot,
     }
 
+    // The plain characters without '%': a path made only of these needs no decoding.
+    private static readonly SearchValues<char> UnencodedPathChars = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@/");
+
+    /// <summary>
+    /// True for the usual request target that is canonical as sent (origin form; no escapes, no repeated slash, no
+    /// segment starting or ending with a dot), so the request path needs no work and no allocation. Conservative:
+    /// false only sends a target through <see cref="TryCanonicalize"/>.
+    /// </summary>
+    public static bool IsAlreadyCanonical(ReadOnlySpan<char> rawTarget)
+    {
+        if (rawTarget.IsEmpty || rawTarget[0] != '/')
+        {
+            return false;
+        }
+        var end = rawTarget.IndexOfAny('?', '#');
+        var path = end < 0 ? rawTarget : rawTarget[..end];
+        return !path.ContainsAnyExcept(UnencodedPathChars)
+            && !path.Contains("//", StringComparison.Ordinal)
+            && !path.Contains("/.", StringComparison.Ordinal)
+            && !path.Contains("./", StringComparison.Ordinal)
+            && path[^1] != '.';
+    }
+
     /// <summary>
     /// Canonicalises the path of a request target as sent (origin form <c>/a/b?q</c>, or absolute form
     /// <c>http://host/a/b?q</c>). True with the canonical, decoded path; false with the reason it is refused.

@@ -13,6 +13,10 @@ internal sealed partial class CanonicalPathMiddleware(RequestDelegate next, ILog
     public Task InvokeAsync(HttpContext context)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (CanonicalPath.IsAlreadyCanonical(rawTarget))
+        {
+            return next(context); // the path the server decoded is the raw one: nothing to change
+        }
         // "OPTIONS *" and CONNECT's authority form name no path: nothing to route, nothing to canonicalise.
         if (string.IsNullOrEmpty(rawTarget) || rawTarget == "*" || (context.Request.Path.Value is null or "" && !rawTarget.StartsWith('/')))
         {
