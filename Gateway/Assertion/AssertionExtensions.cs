@@ -2,7 +2,7 @@ using System.Text.Json;
 using Gateway.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Gateway.Sessions;
 
 namespace Gateway.Assertion;
 
@@ -19,7 +19,7 @@ internal static class AssertionExtensions
         services.AddSingleton<IValidateOptions<AssertionOptions>, AssertionOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         // The keys live where the sessions live: in Redis when a multiplexer is registered (Sso:Redis).
-        services.AddSingleton<IAssertionKeyStore>(provider => provider.GetService<IConnectionMultiplexer>() is { } redis
+        services.AddSingleton<IAssertionKeyStore>(provider => provider.GetRequiredService<SessionStorage>().Redis is { } redis
             ? new RedisAssertionKeyStore(redis, provider.GetRequiredService<IOptions<SsoOptions>>())
             : new InMemoryAssertionKeyStore());
         services.AddSingleton<AssertionKeyRing>();

@@ -13,6 +13,7 @@ using Gateway.Observability;
 using Gateway.OpenIdConnect;
 using Gateway.Paths;
 using Gateway.Proxy;
+using Gateway.Sessions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -31,7 +32,7 @@ public static partial class GatewayHostingExtensions
         builder.AddObservability();
         builder.Services
             .AddTrustedProxies(builder.Configuration)
-            .AddSessionStore(sso)
+            .AddSessions(sso)
             .AddUserDirectory()
             .AddSessionCookie()
             .AddAccessPolicies(sso)

@@ -30,7 +30,7 @@ internal sealed partial class DirectoryRecheck(
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _running = new(MaxRunning, MaxRunning);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _claims = new(StringComparer.Ordinal);
-    private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
+    private readonly IConnectionMultiplexer? _redis = services.GetRequiredService<SessionStorage>().Redis;
     private readonly SsoOptions _options = options.Value;
 
     /// <summary>Starts a re-check of the session's account when one is due; returns at once.</summary>

@@ -1,7 +1,7 @@
 using Gateway.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Gateway.Sessions;
 
 namespace Gateway.Login;
 
@@ -12,7 +12,7 @@ internal static class LoginServiceCollectionExtensions
         services.AddSingleton<ReturnUrlValidator>();
         services.TryAddSingleton(TimeProvider.System);
         // Attempt counters live where the sessions live: in Redis when a multiplexer is registered (Sso:Redis).
-        services.AddSingleton<ISignInAttemptStore>(provider => provider.GetService<IConnectionMultiplexer>() is { } redis
+        services.AddSingleton<ISignInAttemptStore>(provider => provider.GetRequiredService<SessionStorage>().Redis is { } redis
             ? ActivatorUtilities.CreateInstance<RedisSignInAttemptStore>(provider, redis)
             : ActivatorUtilities.CreateInstance<InMemorySignInAttemptStore>(provider));
         services.AddSingleton<SignInLockout>();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Gateway.Sessions;
 using StackExchange.Redis;
 
 namespace Gateway.OpenIdConnect;
@@ -38,7 +39,7 @@ internal static class OpenIdConnectExtensions
         }
         services.AddSingleton<ProviderLogin>();
         services.AddSingleton<BackChannelLogout>();
-        services.AddSingleton<ILogoutTokenReplayCache>(serviceProvider => serviceProvider.GetService<IConnectionMultiplexer>() is { } redis
+        services.AddSingleton<ILogoutTokenReplayCache>(serviceProvider => serviceProvider.GetRequiredService<SessionStorage>().Redis is { } redis
             ? new RedisLogoutTokenReplayCache(redis, sso)
             : ActivatorUtilities.CreateInstance<InMemoryLogoutTokenReplayCache>(serviceProvider));
         return services;

@@ -1,13 +1,13 @@
 using Gateway.Configuration;
-using Gateway.Sessions;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
-namespace Gateway.Hosting;
+namespace Gateway.Sessions;
 
-internal static class SessionStoreRegistration
+internal static class SessionsServiceCollectionExtensions
 {
     /// <summary>Every instance must use this name so that all of them read each other's cookies.</summary>
     public const string ApplicationName = "SsoGateway";
@@ -16,13 +16,14 @@ internal static class SessionStoreRegistration
     /// Redis when <c>Sso:Redis</c> is set (sessions and the Data Protection key ring, one multiplexer);
     /// otherwise the in-memory store and keys in <c>Sso:KeysDirectory</c> (or the framework default).
     /// </summary>
-    public static IServiceCollection AddSessionStore(this IServiceCollection services, SsoOptions sso)
+    public static IServiceCollection AddSessions(this IServiceCollection services, SsoOptions sso)
     {
         services.TryAddSingleton(TimeProvider.System);
         var dataProtection = services.AddDataProtection().SetApplicationName(ApplicationName);
 
         if (string.IsNullOrWhiteSpace(sso.Redis))
         {
+            services.AddSingleton(new SessionStorage(redis: null));
             services.AddSingleton<ISessionStore, InMemorySessionStore>();
             if (!string.IsNullOrWhiteSpace(sso.KeysDirectory))
             {
@@ -33,6 +34,7 @@ internal static class SessionStoreRegistration
 
         var redisOptions = RedisConfiguration(sso);
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
+        services.AddSingleton(sp => new SessionStorage(sp.GetRequiredService<IConnectionMultiplexer>()));
         services.AddSingleton(sp => new RedisStoreCircuit(
             sp.GetRequiredService<IConnectionMultiplexer>(), sso.StoreTimeout, sp.GetRequiredService<ILogger<RedisStoreCircuit>>()));
         services.AddSingleton<RedisSessionStore>();
