@@ -13,21 +13,30 @@ namespace Gateway.Identity;
 /// so the session store never holds the hash itself.
 /// </summary>
 /// <remarks>
-/// Only sessions signed in against the users file carry a stamp (<see cref="GatewayClaimTypes.AccountStamp"/>, kept in
-/// the session record); sessions from elsewhere (an OpenID Connect provider) have none and are never checked here.
+/// Sessions signed in against the users file carry a stamp (<see cref="GatewayClaimTypes.AccountStamp"/>, kept in the
+/// session record) that is compared on every use; sessions from an SQL users table carry one of the row's name and
+/// password hash, compared at each re-check (<see cref="DirectoryRecheck"/>); sessions from elsewhere (an OpenID
+/// Connect provider) have none and are never checked here.
 /// </remarks>
 internal static class AccountStamp
 {
     private const string Context = "SsoGateway account stamp v1";
 
-    public static string Of(UserAccount user)
+    public static string Of(UserAccount user) => Of(user.Username, user.PasswordHash);
+
+    /// <summary>The stamp of an account named <paramref name="username"/> (as the directory writes it) whose credential is <paramref name="credential"/>.</summary>
+    public static string Of(string username, string credential)
     {
-        var input = Encoding.UTF8.GetBytes($"{Context}\n{user.Username.Length}:{user.Username}\n{user.PasswordHash}");
+        var input = Encoding.UTF8.GetBytes($"{Context}\n{username.Length}:{username}\n{credential}");
         return Base64Url.EncodeToString(SHA256.HashData(input).AsSpan(0, 16));
     }
+
+    /// <summary>True when two stamps are the same (compared in fixed time).</summary>
+    public static bool Same(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 
     /// <summary>True when the principal (a users-file session) was issued under the account's current stamp.</summary>
     public static bool Holds(ClaimsPrincipal principal, UserAccount user) =>
         principal.FindFirst(GatewayClaimTypes.AccountStamp)?.Value is { } stamp
-        && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(user.Stamp));
+        && Same(stamp, user.Stamp);
 }

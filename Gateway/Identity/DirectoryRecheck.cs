@@ -10,8 +10,8 @@ namespace Gateway.Identity;
 /// Keeps sessions from LDAP and SQL honest: while such a session is used, its account is looked up again at most
 /// every <c>RecheckInterval</c> of its directory, off the request's path (the request that finds it due goes on at
 /// once), and at most once per session and interval across all instances (a claim in the shared store). An account
-/// deleted or disabled there ends the session on every instance; changed groups, email or name are written into
-/// the session. A directory that does not answer keeps the session and is asked again an interval later: an LDAP
+/// deleted or disabled there, or whose password changed (its <see cref="AccountStamp"/> is not the one the session
+/// was issued under), ends the session on every instance; changed groups, email or name are written into the session. A directory that does not answer keeps the session and is asked again an interval later: an LDAP
 /// outage does not sign everybody out.
 /// </summary>
 internal sealed partial class DirectoryRecheck(
@@ -70,18 +70,27 @@ internal sealed partial class DirectoryRecheck(
             }
             var directory = directories.Find(kind);
             var account = directory is null ? null : await directory.FindAsync(record.User, CancellationToken.None);
-            if (account is null or { Disabled: true })
+            var ended = account switch
+            {
+                null => "gone",
+                { Disabled: true } => "disabled",
+                // A session from before stamps were kept has none: it takes the account's current one below.
+                { Stamp: { } now } when record.AccountStamp is { } held && !AccountStamp.Same(held, now) => "changed (password)",
+                _ => null,
+            };
+            if (ended is not null)
             {
                 await store.DeleteAsync(key, CancellationToken.None);
-                Log.SessionEnded(logger, record.User, key.Handle, kind, account is null ? "gone" : "disabled");
+                Log.SessionEnded(logger, record.User, key.Handle, kind, ended);
                 return;
             }
             await store.TouchAsync(key, record with
             {
-                User = account.Username,
+                User = account!.Username,
                 Email = account.Email,
                 Name = account.Name,
                 Groups = [.. account.Groups],
+                AccountStamp = account.Stamp ?? record.AccountStamp,
                 CheckedAt = time.GetUtcNow(),
             }, CancellationToken.None);
         }

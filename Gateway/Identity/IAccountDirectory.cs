@@ -22,7 +22,10 @@ internal interface IAccountDirectory
 }
 
 /// <summary>An account as a directory describes it; <see cref="Username"/> as written there.</summary>
-/// <param name="Stamp">The users file's <see cref="AccountStamp"/> of the account; null for other directories.</param>
+/// <param name="Stamp">
+/// The account's <see cref="AccountStamp"/>: of its name and password hash (users file, SQL), or of its LDAP
+/// password-changed time; null when the directory gives nothing to bind a session to a password.
+/// </param>
 internal sealed record DirectoryAccount(string Username, string Email, string Name, IReadOnlyList<string> Groups, bool Disabled, string? Stamp = null);
 
 internal enum PasswordOutcome

@@ -39,9 +39,9 @@ internal sealed record SessionRecord
     [JsonPropertyName("pu")] public string? ProviderSubject { get; init; }
 
     /// <summary>
-    /// For a session from the users file, the account stamp it was issued under (<c>Identity.AccountStamp</c>: a hash of
-    /// the account's name and password hash, never the hash itself); compared with the directory's on use. Null for
-    /// sessions from elsewhere.
+    /// For a session from the users file or SQL (or LDAP with a password-changed attribute), the account stamp it was
+    /// issued under (<c>Identity.AccountStamp</c>: a hash of the account's name and password hash, never the hash
+    /// itself); compared with the directory's on use (users file) or at each re-check. Null for sessions from elsewhere.
     /// </summary>
     [JsonPropertyName("st")] public string? AccountStamp { get; init; }
 

@@ -45,6 +45,8 @@ public sealed class StoredPasswordHashTests
         var dummy = StoredPasswordHash.DummyLike(hash);
 
         Assert.Equal(StoredPasswordHash.KindOf(hash), StoredPasswordHash.KindOf(dummy));
+        Assert.Equal(StoredPasswordHash.ShapeOf(hash), StoredPasswordHash.ShapeOf(dummy));
+        Assert.NotNull(StoredPasswordHash.ShapeOf(hash));
         Assert.Equal(HashCheck.Mismatch, StoredPasswordHash.Verify(dummy, Password));
         if (StoredPasswordHash.KindOf(hash) == HashKind.Bcrypt)
         {
@@ -55,6 +57,16 @@ public sealed class StoredPasswordHashTests
             Assert.Equal(hash.Split('$')[3], dummy.Split('$')[3]); // m, t, p
         }
         _ = kind;
+    }
+
+    [Fact]
+    public void Shapes_TellCostsApart()
+    {
+        var shapes = HashesOfPassword().Select(row => StoredPasswordHash.ShapeOf((string)row[1])).ToList();
+
+        // The two $2?$ cost-4 bcrypt hashes cost the same; every other pair differs in algorithm or cost.
+        Assert.Equal(shapes.Count - 1, shapes.Distinct().Count());
+        Assert.Null(StoredPasswordHash.ShapeOf("md5$5f4dcc3b5aa765d61d8327deb882cf99"));
     }
 
     [Theory]

@@ -1,12 +1,13 @@
 using System.Net;
 using Gateway.Hosting;
+using Gateway.Tests.Instances;
 using Gateway.Tests.TestInfrastructure;
 
 namespace Gateway.Tests.Identity.Sql;
 
 /// <summary>The sign-in form against the site's users table in a real PostgreSQL, end to end.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SqlSignInTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class SqlSignInTests(PostgresServerFixture postgres, RedisServerFixture redis) : IAsyncLifetime
 {
     private readonly string _schema = $"t{Guid.NewGuid():N}";
 
@@ -70,6 +71,37 @@ public sealed class SqlSignInTests(PostgresServerFixture postgres) : IAsyncLifet
 
         await Poll.UntilAsync(async () => (await client.GetAsync(GatewayHost.App1, "/")).StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(20), "the deleted row's session is refused");
+    }
+
+    [Fact]
+    public async Task PasswordChangedInTheTable_SessionEndsOnBothInstances_AtTheNextRecheck()
+    {
+        await using var instances = await TwoInstances.StartAsync(redis, Settings(recheck: "00:00:01"));
+        using var onA = instances.A.CreateClient();
+        (await onA.SignInAsync(GatewayHost.App1, "dora", "dora-password")).Dispose();
+        using var onB = TwoInstances.SameBrowser(instances.B, onA);
+        var signedIn = (await instances.A.SessionOfAsync(onA.SessionCookie()!.Value))!;
+        // The record holds a stamp of the hash, never the hash (nor any part of it).
+        Assert.NotNull(signedIn.AccountStamp);
+        Assert.DoesNotContain(PostgresUsersTable.BcryptHash[7..20], System.Text.Json.JsonSerializer.Serialize(signedIn));
+
+        // Re-checks of an unchanged row keep the session (and its stamp).
+        await Poll.UntilAsync(async () =>
+        {
+            Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync(GatewayHost.App1, "/")).StatusCode);
+            return (await instances.A.SessionOfAsync(onA.SessionCookie()!.Value))?.CheckedAt > signedIn.CheckedAt;
+        }, TimeSpan.FromSeconds(20), "a re-check passes");
+        Assert.Equal(signedIn.AccountStamp, (await instances.A.SessionOfAsync(onA.SessionCookie()!.Value))!.AccountStamp);
+
+        // The site's own "change password" page writes a new hash (same algorithm and cost).
+        await postgres.ExecuteAsync($"UPDATE {_schema}.users SET password_hash = @h WHERE username = 'Dora'",
+            ("h", BCrypt.Net.BCrypt.HashPassword("dora-new-password", 4)));
+
+        await Poll.UntilAsync(async () => (await onA.GetAsync(GatewayHost.App1, "/")).StatusCode == HttpStatusCode.Unauthorized
+                && (await onB.GetAsync(GatewayHost.App1, "/")).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(20), "the session issued under the old password is refused by both instances");
+        using var again = instances.B.CreateClient();
+        Assert.Equal(HttpStatusCode.Found, (await again.SignInAsync(GatewayHost.App1, "dora", "dora-new-password")).StatusCode);
     }
 
     [Fact]

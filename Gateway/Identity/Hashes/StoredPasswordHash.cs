@@ -20,6 +20,8 @@ internal static partial class StoredPasswordHash
     private const int MaxArgon2Parallelism = 16;
 
     private static readonly PasswordHasher<object> IdentityHasher = new();
+    private static readonly PasswordHasher<object> IdentityV2Hasher = new(Microsoft.Extensions.Options.Options.Create(
+        new PasswordHasherOptions { CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV2 }));
 
     public static HashCheck Verify(string storedHash, string password)
     {
@@ -84,10 +86,26 @@ internal static partial class StoredPasswordHash
                 return (phc with { Salt = salt, Hash = Argon2(password, phc with { Salt = salt }) }).ToString();
             case HashKind.Identity when PasswordHashFormat.TryReadProfile(like, out var profile):
                 return PasswordHashFormat.Create(profile, password);
+            case HashKind.Identity:
+                return IdentityV2Hasher.HashPassword(null!, password); // v2: PBKDF2-SHA1, 1000 iterations
+
             default:
                 return IdentityHasher.HashPassword(null!, password);
         }
     }
+
+    /// <summary>
+    /// What a hash costs to verify, as text: equal for two hashes of the same algorithm and cost (bcrypt's cost,
+    /// argon2id's m, t, p, Identity's PRF, iterations and lengths); null for a hash of no known kind.
+    /// </summary>
+    public static string? ShapeOf(string storedHash) => KindOf(storedHash) switch
+    {
+        HashKind.Bcrypt => "bcrypt:" + storedHash[4..6],
+        HashKind.Argon2id when Argon2Phc.TryParse(storedHash, out var phc) => $"argon2id:{phc.MemoryKiB},{phc.Iterations},{phc.Parallelism},{phc.Salt.Length},{phc.Hash.Length}",
+        HashKind.Identity when PasswordHashFormat.TryReadProfile(storedHash, out var profile) => "identity:" + profile,
+        HashKind.Identity => "identity:v2",
+        _ => null,
+    };
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$")]
     private static partial System.Text.RegularExpressions.Regex BcryptShape();

@@ -20,11 +20,18 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
     private readonly TimeSpan _timeout;
     private readonly ILogger<SqlAccountDirectory> _logger;
 
-    // Unknown users are checked against a hash like the last real one read, so that they cost the same time.
+    // Unknown users are checked against a hash like the last real one read, so that they cost the same time. A table
+    // mixing shapes (users moved from bcrypt to argon2id over the years) switches between the dummies of each shape.
+    private const int MaxShapes = 8;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _dummies = new(StringComparer.Ordinal);
     private volatile DummyHash _dummy = new("", StoredPasswordHash.DummyLike(""));
 
-    public SqlAccountDirectory(SqlDirectoryOptions options, ILogger<SqlAccountDirectory> logger)
+    private readonly Func<string, string, HashCheck> _verify;
+
+    /// <param name="verify">How a stored hash is checked: <see cref="StoredPasswordHash.Verify"/> (tests count the checks).</param>
+    public SqlAccountDirectory(SqlDirectoryOptions options, ILogger<SqlAccountDirectory> logger, Func<string, string, HashCheck>? verify = null)
     {
+        _verify = verify ?? StoredPasswordHash.Verify;
         _dataSource = options.Provider switch
         {
             PostgreSql => NpgsqlDataSource.Create(options.ConnectionString!),
@@ -45,17 +52,17 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
         {
             if (checkUnknown)
             {
-                StoredPasswordHash.Verify(_dummy.Hash, password);
+                _verify(_dummy.Hash, password);
             }
             return new PasswordCheck(PasswordOutcome.UnknownUser, null);
         }
         var (account, hash) = row.Value;
         RememberShape(hash);
-        var check = StoredPasswordHash.Verify(hash, password);
+        var check = _verify(hash, password);
         if (check == HashCheck.Unsupported)
         {
             Log.UnsupportedHash(_logger, account.Username);
-            StoredPasswordHash.Verify(_dummy.Hash, password);
+            _verify(_dummy.Hash, password);
             return new PasswordCheck(PasswordOutcome.UnsupportedHash, account);
         }
         var outcome = check != HashCheck.Match ? PasswordOutcome.WrongPassword
@@ -64,8 +71,17 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
         return new PasswordCheck(outcome, account);
     }
 
-    public async Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken) =>
-        (await ReadAsync(username, cancellationToken))?.Account;
+    public async Task<DirectoryAccount?> FindAsync(string username, CancellationToken cancellationToken)
+    {
+        var row = await ReadAsync(username, cancellationToken);
+        if (row is not { } found)
+        {
+            return null;
+        }
+        // Re-checks read real hashes too: after a restart, live sessions set the dummy's shape before anyone signs in.
+        RememberShape(found.Hash);
+        return found.Account;
+    }
 
     private async Task<(DirectoryAccount Account, string Hash)?> ReadAsync(string username, CancellationToken cancellationToken)
     {
@@ -84,13 +100,13 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
             {
                 return null;
             }
-            var account = new DirectoryAccount(
-                Text(reader, "username") ?? username,
-                Text(reader, "email") ?? "",
-                Text(reader, "name") ?? "",
-                Groups(reader),
-                Flag(reader, "disabled"));
-            return (account, Text(reader, "password_hash") ?? "");
+            var name = Text(reader, "username") ?? username;
+            var hash = Text(reader, "password_hash") ?? "";
+            // The stamp binds sessions to the hash (a password change ends them at the next re-check); the session
+            // record keeps only the stamp, never the hash.
+            var account = new DirectoryAccount(name, Text(reader, "email") ?? "", Text(reader, "name") ?? "", Groups(reader),
+                Flag(reader, "disabled"), AccountStamp.Of(name, hash));
+            return (account, hash);
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException or InvalidOperationException
             && !cancellationToken.IsCancellationRequested)
@@ -100,22 +116,26 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
         }
     }
 
+    /// <summary>Makes the dummy like <paramref name="hash"/> (same algorithm and cost), built once per shape seen.</summary>
     private void RememberShape(string hash)
     {
-        if (StoredPasswordHash.KindOf(hash) != HashKind.Unknown && !SameShape(hash, _dummy.Like))
+        if (StoredPasswordHash.ShapeOf(hash) is not { } shape || shape == _dummy.Shape)
         {
-            _dummy = new DummyHash(hash, StoredPasswordHash.DummyLike(hash));
+            return;
         }
+        if (!_dummies.TryGetValue(shape, out var dummy))
+        {
+            if (_dummies.Count >= MaxShapes)
+            {
+                _dummies.Clear(); // a table with more shapes than this pays a dummy hash per change of shape
+            }
+            dummy = _dummies.GetOrAdd(shape, _ => StoredPasswordHash.DummyLike(hash));
+        }
+        _dummy = new DummyHash(shape, dummy);
     }
 
-    // Same algorithm and cost: the part of a bcrypt or argon2 hash before the salt, or an Identity hash's header.
-    private static bool SameShape(string a, string b) => a.Length > 0 && b.Length > 0 && StoredPasswordHash.KindOf(a) switch
-    {
-        HashKind.Bcrypt => b.Length > 7 && a.AsSpan(0, 7).SequenceEqual(b.AsSpan(0, 7)),
-        HashKind.Argon2id => b.Split('$') is { Length: 6 } bp && a.Split('$')[3] == bp[3],
-        HashKind.Identity => PasswordHashFormat.TryReadProfile(a, out var pa) == PasswordHashFormat.TryReadProfile(b, out var pb) && pa == pb,
-        _ => false,
-    };
+    /// <summary>The hash unknown users are checked against now (for tests: its kind and cost are the last real hash's).</summary>
+    internal string CurrentDummyHash => _dummy.Hash;
 
     private static int Ordinal(DbDataReader reader, string column)
     {
@@ -164,7 +184,7 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private sealed record DummyHash(string Like, string Hash);
+    private sealed record DummyHash(string Shape, string Hash);
 
     private static partial class Log
     {
