@@ -6,6 +6,7 @@ using Gateway.Cookies;
 using Gateway.Demo;
 using Gateway.ForwardAuth;
 using Gateway.Identity;
+using Gateway.KeyRing;
 using Gateway.LiveConnections;
 using Gateway.Login;
 using Gateway.MySessions;
@@ -33,6 +34,7 @@ public static partial class GatewayHostingExtensions
         builder.Services
             .AddTrustedProxies(builder.Configuration)
             .AddSessions(sso)
+            .AddKeyRing(sso)
             .AddUserDirectory()
             .AddSessionCookie()
             .AddAccessPolicies(sso)

@@ -1,7 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
@@ -19,16 +17,11 @@ internal static class SessionsServiceCollectionExtensions
     public static IServiceCollection AddSessions(this IServiceCollection services, SsoOptions sso)
     {
         services.TryAddSingleton(TimeProvider.System);
-        var dataProtection = services.AddDataProtection().SetApplicationName(ApplicationName);
 
         if (string.IsNullOrWhiteSpace(sso.Redis))
         {
             services.AddSingleton(new SessionStorage(redis: null));
             services.AddSingleton<ISessionStore, InMemorySessionStore>();
-            if (!string.IsNullOrWhiteSpace(sso.KeysDirectory))
-            {
-                dataProtection.PersistKeysToFileSystem(new DirectoryInfo(sso.KeysDirectory));
-            }
             return services;
         }
 
@@ -53,12 +46,6 @@ internal static class SessionsServiceCollectionExtensions
         {
             services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<RedisSessionStore>());
         }
-        var keyRing = new RedisKey(sso.RedisKeyPrefix + "dataprotection-keys");
-        services.AddHttpContextAccessor();
-        services.AddSingleton(sp => new RedisKeyRing(
-            sp.GetRequiredService<IConnectionMultiplexer>(), keyRing, sp.GetRequiredService<IHttpContextAccessor>(), sso.StoreTimeout));
-        services.AddOptions<KeyManagementOptions>().Configure<RedisKeyRing>((keys, ring) => keys.XmlRepository = ring);
-        services.AddHostedService<KeyRingKeeper>();
         return services;
     }
 

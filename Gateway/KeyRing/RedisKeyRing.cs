@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using StackExchange.Redis;
 
-namespace Gateway.Hosting;
+namespace Gateway.KeyRing;
 
 /// <summary>
 /// The Data Protection key ring in Redis (a list of key XML under <c>{prefix}dataprotection-keys</c>), shared by

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
 
-namespace Gateway.Hosting;
+namespace Gateway.KeyRing;
 
 /// <summary>
 /// Keeps every instance on one Data Protection key ring. At start it loads the ring (so an instance holds the keys
