@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Gateway.Access;
 
@@ -20,8 +19,6 @@ internal static class AccessServiceCollectionExtensions
                 authorization.AddPolicy(name, p => p.RequireAuthenticatedUser().AddRequirements(requirement));
             }
         });
-        // One evaluator for all requests (the framework's is created per request), remembering principals' successes.
-        services.AddSingleton<IPolicyEvaluator, CachingPolicyEvaluator>();
         // Each requirement is its own handler (it holds the lists), so the framework's PassThroughAuthorizationHandler runs it.
         return services;
     }

@@ -20,11 +20,11 @@ internal static class SessionCookieServiceCollectionExtensions
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<SsoOptions>, SessionTicketStore>(Configure)
             // Runs after the framework's own post-configuration has created the Data Protection ticket format.
-            .PostConfigure<TimeProvider, IOptions<SsoOptions>>((cookie, time, sso) =>
+            .PostConfigure(cookie =>
             {
-                if (cookie.TicketDataFormat is { } format and not CachingTicketDataFormat)
+                if (cookie.TicketDataFormat is { } format and not IssuedFormTicketFormat)
                 {
-                    cookie.TicketDataFormat = new CachingTicketDataFormat(format, time, sso.Value.SessionCacheSize);
+                    cookie.TicketDataFormat = new IssuedFormTicketFormat(format);
                 }
             });
         return services;

@@ -11,24 +11,17 @@ namespace Gateway.Cookies;
 /// <summary>
 /// The bridge between cookie authentication and <see cref="ISessionStore"/>: the cookie carries only the
 /// (Data Protection protected) session id; the identity lives in the store under a hash of that id.
-/// Idle expiry slides here, written at most once per refresh interval, never past the absolute expiry.
+/// Idle expiry slides here (<see cref="SlidingExpiry"/>).
 /// </summary>
 internal sealed partial class SessionTicketStore(
     ISessionStore store,
+    SlidingExpiry sliding,
     IOptions<SsoOptions> options,
     TimeProvider time,
     ILogger<SessionTicketStore> logger) : ITicketStore
 {
     private readonly TimeSpan _idleTimeout = options.Value.IdleTimeout;
     private readonly TimeSpan _absoluteTimeout = options.Value.AbsoluteTimeout;
-
-    // Sliding refresh writes at most this often per session: a tenth of the idle time, at most a minute.
-    private readonly TimeSpan _refreshInterval = RefreshIntervalFor(options.Value.IdleTimeout);
-
-    private readonly SlidingRefreshGate _refreshGate = new(time, RefreshIntervalFor(options.Value.IdleTimeout));
-
-    private static TimeSpan RefreshIntervalFor(TimeSpan idleTimeout) =>
-        TimeSpan.FromTicks(Math.Min(idleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
 
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, null!, default);
 
@@ -85,12 +78,10 @@ internal sealed partial class SessionTicketStore(
             {
                 return null;
             }
-            if (IsRefreshDue(record, now))
+            if (sliding.IsRefreshDue(record, now))
             {
-                record = record with { LastSeenAt = now, ExpiresAt = Min(now + _idleTimeout, record.AbsoluteExpiresAt) };
-                // One write per session and interval: the other requests of a busy session that see the same due
-                // refresh go on with the slid record instead of writing it again.
-                if (_refreshGate.TryClaim(sessionKey))
+                record = sliding.Slide(record, now);
+                if (sliding.TryClaimWrite(sessionKey))
                 {
                     try
                     {
@@ -98,7 +89,7 @@ internal sealed partial class SessionTicketStore(
                     }
                     catch
                     {
-                        _refreshGate.Release(sessionKey);
+                        sliding.ReleaseWrite(sessionKey);
                         throw;
                     }
                 }
@@ -116,9 +107,6 @@ internal sealed partial class SessionTicketStore(
             return null;
         }
     }
-
-    /// <summary>True when a request now should slide the session's idle expiry (and so write to the store).</summary>
-    public bool IsRefreshDue(SessionRecord record, DateTimeOffset now) => now - record.LastSeenAt >= _refreshInterval;
 
     public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, null!, default);
 

@@ -1,3 +1,4 @@
+using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,8 @@ internal static class ForwardAuthExtensions
     public static IEndpointRouteBuilder MapForwardAuth(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         endpoints.Map(pathPrefix + AuthPath, (HttpContext context, ForwardAuthHandler handler) => handler.HandleAsync(context))
-            .AllowAnonymous();
+            .AllowAnonymous()
+            .AnswerFromAuthenticatedSessions();
         return endpoints;
     }
 }

@@ -1,12 +1,11 @@
-using System.Runtime.CompilerServices;
-using System.Security.Claims;
-using Gateway.Access;
+using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
@@ -35,9 +34,6 @@ internal sealed partial class ForwardAuthHandler(
 
     private readonly SsoOptions _options = options.Value;
     private readonly IdentityHeaderNames _headers = options.Value.Headers;
-
-    // Encoded once per principal: the cookie handler hands every request of a session the same instance.
-    private readonly ConditionalWeakTable<ClaimsPrincipal, string[]> _valuesByPrincipal = new();
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -83,17 +79,24 @@ internal sealed partial class ForwardAuthHandler(
             }
         }
 
-        var user = context.User;
-        if (policy is null)
+        // The session's earlier admissions under this policy answer for it (AuthenticatedSession's invariants).
+        var session = context.GetAuthenticatedSession();
+        var passedName = policyName.Equals(DefaultPolicy, StringComparison.OrdinalIgnoreCase) ? AuthenticatedSessionEndpoint.DefaultPolicyName : policyName;
+        if (policy is null || session?.HasPassed(passedName) == true)
         {
-            Allow(context, user);
+            Allow(context);
             return;
         }
-        var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult ?? AuthenticateResult.NoResult();
+        // Answered from the cache, the framework's authentication did not run: the session stands for its result.
+        var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult
+            ?? (session is not null
+                ? AuthenticateResult.Success(new AuthenticationTicket(session.Principal, CookieAuthenticationDefaults.AuthenticationScheme))
+                : AuthenticateResult.NoResult());
         var result = await evaluator.AuthorizeAsync(policy, authentication, context, resource: null);
         if (result.Succeeded)
         {
-            Allow(context, user);
+            session?.RecordPassed(passedName);
+            Allow(context);
         }
         else if (result.Forbidden)
         {
@@ -110,18 +113,19 @@ internal sealed partial class ForwardAuthHandler(
         }
     }
 
-    private void Allow(HttpContext context, ClaimsPrincipal user)
+    private void Allow(HttpContext context)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         // Always all four, empty without a session (anonymous): proxies that copy them (Caddy's copy_headers,
         // Traefik's authResponseHeaders) then replace whatever the browser sent instead of passing it on, and
         // Caddy 2.6 would otherwise copy its own unresolved placeholder text.
-        var values = user.Identity is { IsAuthenticated: true } ? _valuesByPrincipal.GetValue(user, ValuesOf) : NoIdentity;
+        var values = context.User.Identity is not { IsAuthenticated: true } ? IdentityHeaderValues.None
+            : context.GetAuthenticatedSession()?.Headers ?? IdentityHeaderValues.Of(context.User);
         var headers = context.Response.Headers;
-        headers[_headers.User] = values[0];
-        headers[_headers.Email] = values[1];
-        headers[_headers.Name] = values[2];
-        headers[_headers.Groups] = values[3];
+        headers[_headers.User] = values.User;
+        headers[_headers.Email] = values.Email;
+        headers[_headers.Name] = values.Name;
+        headers[_headers.Groups] = values.Groups;
     }
 
     /// <summary>
@@ -177,16 +181,6 @@ internal sealed partial class ForwardAuthHandler(
         }
         return true;
     }
-
-    private static readonly string[] NoIdentity = ["", "", "", ""];
-
-    private static string[] ValuesOf(ClaimsPrincipal user) =>
-    [
-        IdentityHeaderValue.Encode(user.Identity?.Name ?? ""),
-        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.Email)?.Value ?? ""),
-        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.DisplayName)?.Value ?? ""),
-        IdentityHeaderValue.Encode(string.Join(',', user.FindAll(GatewayClaimTypes.Group).Select(g => g.Value))),
-    ];
 
     private static partial class Log
     {

@@ -1,9 +1,7 @@
-using Gateway.Configuration;
+using Gateway.AuthenticatedSessions;
 using Gateway.Cookies;
 using Gateway.Sessions;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.LiveConnections;
 
@@ -24,12 +22,10 @@ internal static class LiveConnectionsExtensions
     public static IApplicationBuilder UseLiveConnections(this IApplicationBuilder app)
     {
         var registry = app.ApplicationServices.GetRequiredService<LiveConnectionRegistry>();
-        var cookies = app.ApplicationServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>();
-        var cookieName = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value.CookieName;
         return app.Use(async (context, next) =>
         {
             if (context.User.Identity is not { IsAuthenticated: true } || !IsLongLived(context.Request)
-                || SessionOf(context, cookies.Get(CookieAuthenticationDefaults.AuthenticationScheme), cookieName) is not { } session)
+                || SessionOf(context) is not { } session)
             {
                 await next(context);
                 return;
@@ -54,19 +50,11 @@ internal static class LiveConnectionsExtensions
         || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// The session the request was authenticated with: noted by the ticket store on the full path, or remembered by
-    /// the cookie format when the handler answered from an earlier authentication of the same cookie.
+    /// The session the request was authenticated with: its authenticated session (from the cache, or just added to
+    /// it), else what the ticket store noted on the framework's path.
     /// </summary>
-    private static SessionTicketStore.RetrievedSession? SessionOf(HttpContext context, CookieAuthenticationOptions options, string cookieName)
-    {
-        if (context.Features.Get<SessionTicketStore.RetrievedSession>() is { } retrieved)
-        {
-            return retrieved;
-        }
-        return options.TicketDataFormat is CachingTicketDataFormat format
-            && CookieHeader.TryGetSingleValue(context.Request.Headers.Cookie, cookieName, out var value)
-            && format.TryGetAuthenticated(value, out var last)
-            ? new SessionTicketStore.RetrievedSession(last.Key, last.Record)
-            : null;
-    }
+    private static (SessionKey Key, SessionRecord Record)? SessionOf(HttpContext context) =>
+        context.GetAuthenticatedSession() is { } session ? (session.Key, session.Record)
+        : context.Features.Get<SessionTicketStore.RetrievedSession>() is { } retrieved ? (retrieved.Key, retrieved.Record)
+        : null;
 }

@@ -1,5 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Security.Claims;
+using Gateway.AuthenticatedSessions;
 using Gateway.Assertion;
 using Gateway.Configuration;
 using Gateway.Cookies;
@@ -22,10 +21,6 @@ internal sealed class IdentityHeadersTransform
     private readonly GatewayCookieNames _gatewayCookies;
     private readonly IdentityAssertion _assertion;
     private readonly string? _assertionHeader;
-
-    // A signed-in principal is built once per session record (SessionCookieHandler hands the same one to every request
-    // until the record changes), so its encoded values are computed once and live exactly as long as it does.
-    private readonly ConditionalWeakTable<ClaimsPrincipal, IdentityValues> _valuesByPrincipal = new();
 
     public IdentityHeadersTransform(IOptions<SsoOptions> options, IdentityAssertion assertion)
     {
@@ -60,7 +55,8 @@ internal sealed class IdentityHeadersTransform
         var user = context.HttpContext.User;
         if (user.Identity is { IsAuthenticated: true })
         {
-            var values = _valuesByPrincipal.GetValue(user, ValuesOf);
+            // Encoded once per authenticated session; a request answered without the cache encodes its own.
+            var values = context.HttpContext.GetAuthenticatedSession()?.Headers ?? IdentityHeaderValues.Of(user);
             proxyHeaders.TryAddWithoutValidation(_names.User, values.User);
             proxyHeaders.TryAddWithoutValidation(_names.Email, values.Email);
             proxyHeaders.TryAddWithoutValidation(_names.Name, values.Name);
@@ -94,11 +90,4 @@ internal sealed class IdentityHeadersTransform
         }
     }
 
-    private static IdentityValues ValuesOf(ClaimsPrincipal user) => new(
-        IdentityHeaderValue.Encode(user.Identity?.Name ?? ""),
-        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.Email)?.Value ?? ""),
-        IdentityHeaderValue.Encode(user.FindFirst(GatewayClaimTypes.DisplayName)?.Value ?? ""),
-        IdentityHeaderValue.Encode(string.Join(',', user.FindAll(GatewayClaimTypes.Group).Select(g => g.Value))));
-
-    private sealed record IdentityValues(string User, string Email, string Name, string Groups);
 }

@@ -140,7 +140,8 @@ internal sealed class SessionCache
         Cleared?.Invoke();
     }
 
-    private void RemoveStale()
+    /// <summary>Drops the entries whose trust window has passed (they answer nothing), so the cache shrinks when sessions go idle.</summary>
+    public void RemoveStale()
     {
         var now = _time.GetUtcNow().UtcTicks;
         foreach (var (key, entry) in _entries)

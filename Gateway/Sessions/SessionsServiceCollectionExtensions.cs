@@ -17,6 +17,7 @@ internal static class SessionsServiceCollectionExtensions
     public static IServiceCollection AddSessions(this IServiceCollection services, SsoOptions sso)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new SlidingExpiry(sp.GetRequiredService<TimeProvider>(), sso.IdleTimeout));
 
         if (string.IsNullOrWhiteSpace(sso.Redis))
         {

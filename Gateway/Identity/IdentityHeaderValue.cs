@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Gateway.Proxy;
+namespace Gateway.Identity;
 
 internal static class IdentityHeaderValue
 {

@@ -1,6 +1,6 @@
-using Gateway.Proxy;
+using Gateway.Identity;
 
-namespace Gateway.Tests.Proxy;
+namespace Gateway.Tests.Identity;
 
 /// <summary>SPEC §7: printable ASCII passes unchanged; anything else, and <c>%</c>, is percent-encoded UTF-8.</summary>
 public sealed class IdentityHeaderValueTests

@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using Gateway.Identity;
+using Gateway.Sessions;
+
+namespace Gateway.AuthenticatedSessions;
+
+/// <summary>
+/// One session cookie as this instance authenticated it through the framework's full path: the session it names,
+/// the very record instance that authentication read, the user directory version it was checked against, the
+/// principal it produced, that principal's identity headers already encoded, and the policies requests with it have
+/// passed. Published on every request it answers as an <see cref="HttpContext"/> feature
+/// (<see cref="AuthenticatedSessionHttpContextExtensions.GetAuthenticatedSession"/>).
+/// </summary>
+/// <remarks>
+/// The invariants, stated once here and relied on everywhere else:
+/// <list type="number">
+/// <item>Immutable but for <see cref="PassedPolicies"/>: the principal, the record and the header values are those of
+/// the authentication that built it. Nothing may edit <see cref="Principal"/> (it is shared by every request of the
+/// session); a claims transformation, the framework's one hook for editing principals, switches the cache off
+/// (<see cref="AuthenticatedSessionCache"/>).</item>
+/// <item>It answers a request only while <see cref="AuthenticatedSessionCache.TryGet"/> finds nothing it depended on
+/// changed: the store still vouches for the same record instance (a sign-out, revocation, expiry, slid expiry or
+/// re-check replaces or removes it), the user directory is the same version, and no sliding refresh is due.</item>
+/// <item>A policy is in <see cref="PassedPolicies"/> only after the framework's authorization admitted a request of
+/// this session under it; the gateway's policies depend on the principal alone, so the answer holds for as long as
+/// this session does.</item>
+/// </list>
+/// </remarks>
+internal sealed class AuthenticatedSession
+{
+    // Routes share a handful of policies; the bound only matters should a caller ever pass unbounded names.
+    private const int MaxPassedPolicies = 16;
+
+    private string[] _passedPolicies = [];
+
+    public AuthenticatedSession(SessionKey key, SessionRecord record, object directoryVersion, ClaimsPrincipal principal)
+    {
+        Key = key;
+        Record = record;
+        DirectoryVersion = directoryVersion;
+        Principal = principal;
+        Headers = IdentityHeaderValues.Of(principal);
+    }
+
+    public SessionKey Key { get; }
+
+    /// <summary>The record instance the authentication read; the session answers only while the store vouches for this instance.</summary>
+    public SessionRecord Record { get; }
+
+    /// <summary>The user directory version (<see cref="UserDirectory.Version"/>) the principal was checked against.</summary>
+    public object DirectoryVersion { get; }
+
+    /// <summary>The signed-in user, shared by every request this session answers: read it, never edit it.</summary>
+    public ClaimsPrincipal Principal { get; }
+
+    /// <summary>The identity headers of <see cref="Principal"/>, encoded.</summary>
+    public IdentityHeaderValues Headers { get; }
+
+    /// <summary>Names of the policies requests with this session were admitted under (case-insensitive, like policy names).</summary>
+    public IReadOnlyList<string> PassedPolicies => Volatile.Read(ref _passedPolicies);
+
+    public bool HasPassed(string policy)
+    {
+        foreach (var passed in Volatile.Read(ref _passedPolicies))
+        {
+            if (string.Equals(passed, policy, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Notes that the framework's authorization admitted a request of this session under <paramref name="policy"/>.</summary>
+    public void RecordPassed(string policy)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _passedPolicies);
+            if (HasPassed(policy) || current.Length >= MaxPassedPolicies)
+            {
+                return;
+            }
+            if (Interlocked.CompareExchange(ref _passedPolicies, [.. current, policy], current) == current)
+            {
+                return;
+            }
+        }
+    }
+}
+
+internal static class AuthenticatedSessionHttpContextExtensions
+{
+    /// <summary>
+    /// The request's authenticated session, or null (not signed in, or a request the cache does not answer). The
+    /// session itself is the feature, so publishing it allocates nothing.
+    /// </summary>
+    public static AuthenticatedSession? GetAuthenticatedSession(this HttpContext context) =>
+        context.Features.Get<AuthenticatedSession>();
+}

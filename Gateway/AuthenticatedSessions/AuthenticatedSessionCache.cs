@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using Gateway.Cookies;
+using Gateway.Identity;
+using Gateway.Sessions;
+
+namespace Gateway.AuthenticatedSessions;
+
+/// <summary>
+/// This instance's authenticated sessions (<see cref="AuthenticatedSession"/>), keyed by the session cookie's value as
+/// the browser sends it: the one place that decides whether a request's cookie may be answered without the
+/// framework's authentication and authorization.
+/// </summary>
+/// <remarks>
+/// Bounded by what an attacker can send: a value is looked at only in the one form the gateway issues
+/// (<see cref="IssuedFormTicketFormat.IsIssuedForm"/>; any other spelling of a valid cookie would be a new key), and an entry is added
+/// only after the framework authenticated that very value to a live session, so every key is a cookie the gateway
+/// issued. At most <c>capacity</c> entries and <c>maxBytes</c> of estimated memory; past either, entries that can no
+/// longer answer go first, then an arbitrary tenth. <see cref="RemoveUnanswerable"/> (run by the sweeper) lets the
+/// cache shrink back when sessions go idle.
+/// </remarks>
+internal sealed class AuthenticatedSessionCache
+{
+    /// <summary>
+    /// Estimated memory of one entry besides its key: the entry and its dictionary node, the shared principal (about
+    /// 1 KB with a few groups), the encoded header values, and the record it keeps alive.
+    /// </summary>
+    public const int EntryOverheadBytes = 2048;
+
+    private const int MinSweepSize = 1024;
+
+    private readonly ConcurrentDictionary<string, AuthenticatedSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AuthenticatedSession>.AlternateLookup<ReadOnlySpan<char>> _byValue;
+    private readonly ISessionStore _store;
+    private readonly UserDirectory _directory;
+    private readonly SlidingExpiry _sliding;
+    private readonly TimeProvider _time;
+    private readonly int _capacity;
+    private readonly long _maxBytes;
+    private long _bytes;
+    private int _nextSweepAt = MinSweepSize;
+
+    public AuthenticatedSessionCache(
+        ISessionStore store, UserDirectory directory, SlidingExpiry sliding, TimeProvider time, int capacity, bool enabled, long? maxBytes = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _store = store;
+        _directory = directory;
+        _sliding = sliding;
+        _time = time;
+        _capacity = capacity;
+        _maxBytes = maxBytes ?? capacity * (long)(EntryOverheadBytes + 2 * 512);
+        Enabled = enabled;
+        _byValue = _sessions.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>False when a claims transformation is registered: then every request takes the framework's path.</summary>
+    public bool Enabled { get; }
+
+    public int Count => _sessions.Count;
+
+    /// <summary>Estimated memory held by the entries: their keys plus <see cref="EntryOverheadBytes"/> each.</summary>
+    public long ApproximateBytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>
+    /// The authenticated session of this cookie value when it may answer a request now: the store still vouches for
+    /// the very record it was built from, the user directory is the same version, and no sliding refresh is due.
+    /// Allocation-free.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<char> cookieValue, out AuthenticatedSession session)
+    {
+        if (Enabled && IssuedFormTicketFormat.IsIssuedForm(cookieValue) && _byValue.TryGetValue(cookieValue, out session!) && CanAnswer(session))
+        {
+            return true;
+        }
+        session = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// The authenticated session for a cookie value the framework has just authenticated: the one held when it was
+    /// built from the same record, principal and directory version, else a new one in its place. Null when the value
+    /// is not in the issued form or the cache is off.
+    /// </summary>
+    public AuthenticatedSession? Add(string cookieValue, SessionKey key, SessionRecord record, object directoryVersion, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        if (!Enabled || !IssuedFormTicketFormat.IsIssuedForm(cookieValue))
+        {
+            return null;
+        }
+        if (_sessions.TryGetValue(cookieValue, out var held)
+            && ReferenceEquals(held.Record, record)
+            && ReferenceEquals(held.DirectoryVersion, directoryVersion)
+            && ReferenceEquals(held.Principal, principal))
+        {
+            return held;
+        }
+        MakeRoom(cookieValue);
+        var session = new AuthenticatedSession(key, record, directoryVersion, principal);
+        var added = true;
+        _sessions.AddOrUpdate(cookieValue, session, (_, _) =>
+        {
+            added = false;
+            return session;
+        });
+        if (added)
+        {
+            Interlocked.Add(ref _bytes, EntryBytes(cookieValue));
+        }
+        return session;
+    }
+
+    /// <summary>Drops every entry that can no longer answer (its record is no longer vouched for, or it is out of date).</summary>
+    public void RemoveUnanswerable()
+    {
+        foreach (var (value, session) in _sessions)
+        {
+            if (!CanAnswer(session))
+            {
+                Remove(value, session);
+            }
+        }
+    }
+
+    private bool CanAnswer(AuthenticatedSession session) =>
+        _store.TryGetVouched(session.Key, out var record)
+        && ReferenceEquals(record, session.Record)
+        && ReferenceEquals(_directory.Version, session.DirectoryVersion)
+        && !_sliding.IsRefreshDue(record, _time.GetUtcNow());
+
+    private void MakeRoom(string cookieValue)
+    {
+        var count = _sessions.Count;
+        if (count >= _nextSweepAt)
+        {
+            // Sweeping again only once the cache has doubled keeps the cost per add constant on average.
+            RemoveUnanswerable();
+            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, _sessions.Count * 2));
+        }
+        if (_sessions.Count < _capacity && ApproximateBytes + EntryBytes(cookieValue) <= _maxBytes)
+        {
+            return;
+        }
+        RemoveUnanswerable();
+        var excessCount = _sessions.Count - _capacity * 9 / 10;
+        var excessBytes = ApproximateBytes + EntryBytes(cookieValue) - _maxBytes * 9 / 10;
+        foreach (var (value, session) in _sessions)
+        {
+            if (excessCount <= 0 && excessBytes <= 0)
+            {
+                break;
+            }
+            if (Remove(value, session))
+            {
+                excessCount--;
+                excessBytes -= EntryBytes(value);
+            }
+        }
+    }
+
+    private bool Remove(string value, AuthenticatedSession session)
+    {
+        if (_sessions.TryRemove(new KeyValuePair<string, AuthenticatedSession>(value, session)))
+        {
+            Interlocked.Add(ref _bytes, -EntryBytes(value));
+            return true;
+        }
+        return false;
+    }
+
+    private static long EntryBytes(string value) => EntryOverheadBytes + 2L * value.Length;
+}

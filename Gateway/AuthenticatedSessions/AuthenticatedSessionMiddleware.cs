@@ -1,0 +1,108 @@
+using Gateway.Cookies;
+using Gateway.Identity;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Gateway.AuthenticatedSessions;
+
+/// <summary>
+/// The one hot path of a signed-in request. On an endpoint that opted in (<see cref="AuthenticatedSessionEndpoint"/>:
+/// the proxied routes and forward-auth), a request whose session cookie <see cref="AuthenticatedSessionCache"/> can
+/// answer, under a policy that session has passed, goes straight on with its principal and session; so does a request
+/// without any cookie to an endpoint that needs no policy. Every other request (first sight of a cookie, a session
+/// whose record, directory or sliding expiry changed, a policy not yet passed, sign-in, sign-out, challenges, refusals,
+/// the gateway's own endpoints) runs the framework's authentication and authorization middleware as they are, and a
+/// request they admit on an opted-in endpoint leaves its authenticated session in the cache for the next one.
+/// </summary>
+internal sealed class AuthenticatedSessionMiddleware
+{
+    // What the framework's authorization middleware leaves for the endpoint middleware, which refuses to run an
+    // endpoint with authorization metadata otherwise: on the hot path this middleware is the authorization.
+    private const string AuthorizationInvokedKey = "__AuthorizationMiddlewareWithEndpointInvoked";
+    private static readonly object AuthorizationInvoked = new();
+
+    private readonly RequestDelegate _next;
+    private readonly RequestDelegate _framework;
+    private readonly AuthenticatedSessionCache _cache;
+    private readonly UserDirectory _directory;
+    private readonly string _cookieName;
+    private readonly PathString _providerPaths;
+    private readonly bool _hasFallbackPolicy;
+
+    /// <param name="next">The rest of the pipeline.</param>
+    /// <param name="framework">The framework's authentication and authorization, ending in <see cref="AdmittedAsync"/>.</param>
+    public AuthenticatedSessionMiddleware(
+        RequestDelegate next,
+        Func<RequestDelegate, RequestDelegate> framework,
+        AuthenticatedSessionCache cache,
+        UserDirectory directory,
+        IAuthorizationPolicyProvider policies,
+        string cookieName,
+        string pathPrefix)
+    {
+        _next = next;
+        _cache = cache;
+        _directory = directory;
+        _cookieName = cookieName;
+        _providerPaths = new PathString(pathPrefix + "/oidc");
+        _hasFallbackPolicy = policies.GetFallbackPolicyAsync().GetAwaiter().GetResult() is not null;
+        _framework = framework(AdmittedAsync);
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint() is not { } endpoint
+            || endpoint.Metadata.GetMetadata<AuthenticatedSessionEndpoint>() is not { } marker
+            || !_cache.Enabled
+            // The providers' callbacks are answered inside the framework's authentication middleware.
+            || context.Request.Path.StartsWithSegments(_providerPaths))
+        {
+            return _framework(context);
+        }
+        var access = marker.AccessOf(endpoint, _hasFallbackPolicy);
+        if (access.Answerable)
+        {
+            var cookies = context.Request.Headers.Cookie;
+            if (cookies.Count == 0)
+            {
+                if (access.Policy is null)
+                {
+                    // Not signed in, and nothing to check: what the framework would conclude.
+                    context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
+                    return _next(context);
+                }
+            }
+            else if (CookieHeader.TryGetSingleValue(cookies, _cookieName, out var value)
+                && _cache.TryGet(value, out var session)
+                && (access.Policy is null || session.HasPassed(access.Policy)))
+            {
+                context.User = session.Principal;
+                context.Features.Set(session);
+                context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
+                return _next(context);
+            }
+        }
+        context.Features.Set(new FrameworkPass(_directory.Version, access));
+        return _framework(context);
+    }
+
+    /// <summary>A request the framework admitted: on an opted-in endpoint, its authenticated session is kept and published.</summary>
+    private Task AdmittedAsync(HttpContext context)
+    {
+        if (context.Features.Get<FrameworkPass>() is { } pass
+            && context.User.Identity is { IsAuthenticated: true }
+            && context.Features.Get<SessionTicketStore.RetrievedSession>() is { } retrieved
+            && CookieHeader.TryGetSingleValue(context.Request.Headers.Cookie, _cookieName, out var value)
+            && _cache.Add(value.ToString(), retrieved.Key, retrieved.Record, pass.DirectoryVersion, context.User) is { } session)
+        {
+            if (pass.Access is { Answerable: true, Policy: { } policy })
+            {
+                session.RecordPassed(policy);
+            }
+            context.Features.Set(session);
+        }
+        return _next(context);
+    }
+
+    /// <summary>A request on an opted-in endpoint sent through the framework: the directory version it was checked against.</summary>
+    private sealed record FrameworkPass(object DirectoryVersion, EndpointAccess Access);
+}

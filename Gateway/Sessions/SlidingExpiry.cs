@@ -1,0 +1,40 @@
+namespace Gateway.Sessions;
+
+/// <summary>
+/// The idle expiry of sessions slides with use, written to the store at most once per refresh interval per session
+/// (a tenth of the idle time, at most a minute), never past the absolute expiry. One instance per gateway: the
+/// ticket store slides, the authenticated-session cache steps aside when a slide is due.
+/// </summary>
+internal sealed class SlidingExpiry
+{
+    private readonly TimeSpan _idleTimeout;
+    private readonly SlidingRefreshGate _gate;
+
+    public SlidingExpiry(TimeProvider time, TimeSpan idleTimeout)
+    {
+        _idleTimeout = idleTimeout;
+        RefreshInterval = TimeSpan.FromTicks(Math.Min(idleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
+        _gate = new SlidingRefreshGate(time, RefreshInterval);
+    }
+
+    public TimeSpan RefreshInterval { get; }
+
+    /// <summary>True when a request now should slide the session's idle expiry (and so write to the store).</summary>
+    public bool IsRefreshDue(SessionRecord record, DateTimeOffset now) => now - record.LastSeenAt >= RefreshInterval;
+
+    /// <summary>The record as seen at <paramref name="now"/>: last used now, idle expiry moved on, never past the absolute one.</summary>
+    public SessionRecord Slide(SessionRecord record, DateTimeOffset now)
+    {
+        var idle = now + _idleTimeout;
+        return record with { LastSeenAt = now, ExpiresAt = idle < record.AbsoluteExpiresAt ? idle : record.AbsoluteExpiresAt };
+    }
+
+    /// <summary>
+    /// True for the one request that should write a due slide of this session now: the other requests of a busy
+    /// session that see the same due refresh go on with the slid record instead of writing it again.
+    /// </summary>
+    public bool TryClaimWrite(SessionKey key) => _gate.TryClaim(key);
+
+    /// <summary>Gives a claim back after a failed write, so the next request tries again.</summary>
+    public void ReleaseWrite(SessionKey key) => _gate.Release(key);
+}
