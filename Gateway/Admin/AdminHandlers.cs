@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Cookies;
+using Gateway.Metrics;
 using Gateway.Sessions;
 
 namespace Gateway.Admin;
@@ -9,7 +10,7 @@ namespace Gateway.Admin;
 /// operator sees can be turned into a cookie. Every revocation is an audit event naming the operator.
 /// A store fault surfaces as <see cref="SessionStoreUnavailableException"/>, which the gateway answers with 503.
 /// </summary>
-internal sealed partial class AdminHandlers(ISessionStore store, ILogger<AdminHandlers> logger)
+internal sealed partial class AdminHandlers(ISessionStore store, GatewayMetrics metrics, ILogger<AdminHandlers> logger)
 {
     public async Task<IResult> ListAsync(string username, CancellationToken cancellationToken)
     {
@@ -21,6 +22,7 @@ internal sealed partial class AdminHandlers(ISessionStore store, ILogger<AdminHa
     public async Task<IResult> EndUserSessionsAsync(string username, HttpContext context)
     {
         var ended = await store.DeleteByUserAsync(username, context.RequestAborted);
+        metrics.SessionsEnded(GatewayMetrics.Revoked, ended.Count);
         var admin = AdminName(context);
         foreach (var session in ended)
         {
@@ -39,6 +41,7 @@ internal sealed partial class AdminHandlers(ISessionStore store, ILogger<AdminHa
             return Results.Json(new AdminError("not_found", "No live session has this handle."),
                 AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);
         }
+        metrics.SessionsEnded(GatewayMetrics.Revoked);
         Log.SessionEnded(logger, ended.Record.User, ended.Key.Handle, AdminName(context), ClientAddress.Of(context));
         return Results.Json(new RevocationView(ended.Record.User, [ended.Key.Handle]), AdminJsonContext.Default.RevocationView);
     }

@@ -1,4 +1,5 @@
 using Gateway.Identity;
+using Gateway.Metrics;
 using Gateway.Sessions;
 
 namespace Gateway.Hosting;
@@ -9,7 +10,7 @@ namespace Gateway.Hosting;
 /// earlier <see cref="AccountStamp"/> (its password hash changed, or another account took the name), so that putting
 /// the old hash back does not revive them. Every instance does it; it is idempotent.
 /// </summary>
-internal sealed partial class DirectoryRevocation(UserDirectory directory, ISessionStore store, ILogger<DirectoryRevocation> logger)
+internal sealed partial class DirectoryRevocation(UserDirectory directory, ISessionStore store, GatewayMetrics metrics, ILogger<DirectoryRevocation> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -35,6 +36,7 @@ internal sealed partial class DirectoryRevocation(UserDirectory directory, ISess
             try
             {
                 var ended = await store.DeleteByUserAsync(user, CancellationToken.None);
+                metrics.SessionsEnded(GatewayMetrics.Directory, ended.Count);
                 Log.SessionsEnded(logger, user, ended.Count);
             }
             catch (SessionStoreUnavailableException)
@@ -65,6 +67,7 @@ internal sealed partial class DirectoryRevocation(UserDirectory directory, ISess
                         ended++;
                     }
                 }
+                metrics.SessionsEnded(GatewayMetrics.Directory, ended);
                 Log.StaleSessionsEnded(logger, user, ended);
             }
             catch (SessionStoreUnavailableException)

@@ -10,6 +10,7 @@ using Gateway.Identity;
 using Gateway.KeyRing;
 using Gateway.LiveConnections;
 using Gateway.Login;
+using Gateway.Metrics;
 using Gateway.MySessions;
 using Gateway.Observability;
 using Gateway.OpenIdConnect;
@@ -32,6 +33,7 @@ public static partial class GatewayHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<SsoOptions>, SsoOptionsValidator>();
 
         builder.AddObservability();
+        builder.AddGatewayMetrics();
         builder.Services
             .AddTrustedProxies(builder.Configuration)
             .AddSessions(sso)

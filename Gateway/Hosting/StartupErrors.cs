@@ -15,7 +15,7 @@ public static partial class StartupErrors
     public static IReadOnlyList<string>? Describe(Exception exception) => exception switch
     {
         OptionsValidationException validation => validation.Failures.ToList(),
-        GatewayConfigurationException or UserDirectoryException => [exception.Message],
+        GatewayConfigurationException or UserDirectoryException or Metrics.MetricsListenerException => [exception.Message],
         IOException { InnerException: AddressInUseException } =>
             [$"urls: {exception.Message} Give the gateway a free port (--urls, ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS)."],
         InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match =>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Configuration;
+using Gateway.Metrics;
 using Gateway.Sessions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -20,6 +21,7 @@ internal sealed partial class DirectoryRecheck(
     IOptions<SsoOptions> options,
     TimeProvider time,
     IServiceProvider services,
+    GatewayMetrics metrics,
     ILogger<DirectoryRecheck> logger)
 {
     // Re-checks running at once on this instance. A directory that hangs holds each of them (libldap's bind ignores
@@ -81,6 +83,7 @@ internal sealed partial class DirectoryRecheck(
             if (ended is not null)
             {
                 await store.DeleteAsync(key, CancellationToken.None);
+                metrics.SessionsEnded(GatewayMetrics.Directory);
                 Log.SessionEnded(logger, record.User, key.Handle, kind, ended);
                 return;
             }

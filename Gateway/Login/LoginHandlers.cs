@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
+using Gateway.Metrics;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ internal sealed partial class LoginHandlers(
     ReturnUrlValidator returnUrls,
     ExternalProviders providers,
     IOptions<SsoOptions> options,
+    GatewayMetrics metrics,
     ILogger<LoginHandlers> logger)
 {
     private const string WrongCredentials = "Wrong username or password.";
@@ -78,6 +80,7 @@ internal sealed partial class LoginHandlers(
         if (attempt.IsLockedOut)
         {
             Log.LockedOut(logger, AuditName(username), client, attempt.LockedBy, attempt.RetryAfterSeconds);
+            metrics.SignInLockedOut(LockedByTag(attempt.LockedBy));
             context.Response.Headers.RetryAfter = attempt.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return Page(context, StatusCodes.Status429TooManyRequests, SignInPage(context, returnUrl, username, LockedOutMessage(attempt.RetryAfter)));
         }
@@ -92,6 +95,7 @@ internal sealed partial class LoginHandlers(
                 // Not the person's fault: the attempt is taken back, and they may simply try again.
                 await lockout.NotAttemptedAsync(attempt, context.RequestAborted);
                 Log.SignInBusy(logger, AuditName(username), client);
+                metrics.SignInUnavailable("busy");
                 context.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
                 return Page(context, StatusCodes.Status503ServiceUnavailable, SignInPage(context, returnUrl, username, BusyMessage));
             }
@@ -104,6 +108,7 @@ internal sealed partial class LoginHandlers(
                 // Never a pass and never a 500: the person may try again, and the attempt does not count against them.
                 await lockout.NotAttemptedAsync(attempt, context.RequestAborted);
                 Log.DirectoryUnavailable(logger, AuditName(username), client, ex.Directory);
+                metrics.SignInUnavailable("directory_unavailable");
                 context.Response.Headers.RetryAfter = DirectoryRetryAfterSeconds;
                 return Page(context, StatusCodes.Status503ServiceUnavailable, SignInPage(context, returnUrl, username, DirectoryDownMessage));
             }
@@ -111,7 +116,9 @@ internal sealed partial class LoginHandlers(
         if (check is not { Succeeded: true, Account: { } account })
         {
             // The reason is for the audit log only: the response is the same whatever went wrong (SPEC §9).
-            Log.SignInFailed(logger, AuditName(username), client, FailureKind(username, password, check));
+            var failure = FailureKind(username, password, check);
+            Log.SignInFailed(logger, AuditName(username), client, failure);
+            metrics.SignInFailed(GatewayMetrics.Password, failure);
             return Page(context, StatusCodes.Status401Unauthorized, SignInPage(context, returnUrl, username, WrongCredentials));
         }
 
@@ -124,6 +131,7 @@ internal sealed partial class LoginHandlers(
         }
         await context.SignInAsync(principal, new AuthenticationProperties { RedirectUri = returnUrl });
         Log.SignedIn(logger, account.Username, client);
+        metrics.SignInSucceeded(GatewayMetrics.Password);
         return Results.Empty;
     }
 
@@ -153,6 +161,7 @@ internal sealed partial class LoginHandlers(
         await context.SignOutAsync(new AuthenticationProperties { RedirectUri = target });
         if (signedIn)
         {
+            metrics.SessionsEnded(GatewayMetrics.SignOut);
             Log.SignedOut(logger, context.User.Identity!.Name!, ClientAddress.Of(context),
                 context.User.FindFirst(GatewayClaimTypes.SessionHandle)?.Value ?? "-");
             if (providers.Find(UserPrincipal.ProviderOf(context.User))?.SignOutScheme is { } providerSignOut)
@@ -182,6 +191,13 @@ internal sealed partial class LoginHandlers(
             PasswordOutcome.UnsupportedHash => "unsupported-hash",
             _ => "unknown-user",
         };
+
+    private static string LockedByTag(LockoutReason lockedBy) => lockedBy switch
+    {
+        LockoutReason.Username => "username",
+        LockoutReason.Address => "address",
+        _ => "username_and_address",
+    };
 
     /// <summary>What was typed as a username, bounded so that a huge field cannot flood the log.</summary>
     private static string AuditName(string username) =>

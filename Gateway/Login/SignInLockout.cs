@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gateway.Configuration;
 using Gateway.Identity;
+using Gateway.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Login;
@@ -17,7 +18,7 @@ namespace Gateway.Login;
 /// failure, but it does not wipe other failures from that address) and resets the username counter (the person
 /// proved they know the password).
 /// </remarks>
-internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptions> options)
+internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptions> options, GatewayMetrics? metrics = null)
 {
     private readonly LockoutOptions _options = options.Value.Lockout;
 
@@ -27,6 +28,12 @@ internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptio
         var userKey = UserKey(username);
         var addressKey = AddressKey(clientAddress);
         var address = (await store.IncrementAsync([addressKey], _options.Window, cancellationToken))[0];
+        // The attempt that takes a counter past the limit begins a lockout: exactly one per counter and window, on
+        // whichever instance made it (the counters are shared).
+        if (address.Count == _options.MaxFailures + 1)
+        {
+            metrics?.LockoutBegan("address");
+        }
         if (address.Count > _options.MaxFailures)
         {
             // Refused by its address alone, the attempt does not count for the name: otherwise one locked-out address
@@ -35,6 +42,10 @@ internal sealed class SignInLockout(ISignInAttemptStore store, IOptions<SsoOptio
             return new SignInAttempt(userKey, addressKey, LockoutReason.Address, address.WindowLeft);
         }
         var user = (await store.IncrementAsync([userKey], _options.Window, cancellationToken))[0];
+        if (user.Count == _options.MaxFailures + 1)
+        {
+            metrics?.LockoutBegan("username");
+        }
         var lockedBy = (user.Count > _options.MaxFailures, address.Count > _options.MaxFailures) switch
         {
             (true, true) => LockoutReason.UsernameAndAddress,

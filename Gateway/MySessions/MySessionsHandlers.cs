@@ -5,6 +5,7 @@ using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Login;
+using Gateway.Metrics;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -24,6 +25,7 @@ internal sealed partial class MySessionsHandlers(
     IAntiforgery antiforgery,
     TimeProvider time,
     IOptions<SsoOptions> options,
+    GatewayMetrics metrics,
     ILogger<MySessionsHandlers> logger)
 {
 
@@ -71,10 +73,12 @@ internal sealed partial class MySessionsHandlers(
         {
             // Ending the session this request came with is signing out: the cookie goes too.
             await context.SignOutAsync();
+            metrics.SessionsEnded(GatewayMetrics.SignOut);
             Log.EndedOwnSession(logger, target.Record.User, target.Key.Handle, ClientAddress.Of(context));
             return Done(context, [target.Key.Handle], signedOut: true);
         }
         await store.DeleteAsync(target.Key, context.RequestAborted);
+        metrics.SessionsEnded(GatewayMetrics.Revoked);
         Log.EndedOwnSession(logger, target.Record.User, target.Key.Handle, ClientAddress.Of(context));
         return Done(context, [target.Key.Handle], signedOut: false);
     }
@@ -92,6 +96,7 @@ internal sealed partial class MySessionsHandlers(
         foreach (var session in others)
         {
             await store.DeleteAsync(session.Key, context.RequestAborted);
+            metrics.SessionsEnded(GatewayMetrics.Revoked);
             Log.EndedOwnSession(logger, session.Record.User, session.Key.Handle, ClientAddress.Of(context));
         }
         Log.EndedOtherSessions(logger, user.Identity!.Name!, others.Count, ClientAddress.Of(context));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Metrics;
 using Serilog.Events;
 using Serilog.Parsing;
 using Yarp.ReverseProxy.Model;
@@ -12,7 +13,7 @@ namespace Gateway.Observability;
 /// exception is logged as the 500 it becomes, at Error level like any 5xx. The event is built directly (template
 /// parsed once, no ambient diagnostic context): it is written for every request, so it is kept cheap.
 /// </summary>
-internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger logger)
+internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger logger, GatewayMetrics metrics)
 {
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "HTTP {RequestMethod:l} {RequestHost:l}{RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms user {User:l} route {RouteId:l}");
@@ -36,6 +37,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
 
     private void Write(HttpContext context, long started, int status, Exception? exception)
     {
+        metrics.RequestCompleted(context, status);
         var level = exception is not null || status >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         if (!_logger.IsEnabled(level) || (status < 400 && context.GetEndpoint()?.Metadata.GetMetadata<HealthProbeEndpoint>() is not null))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Metrics;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http.Features;
@@ -23,6 +24,7 @@ internal sealed partial class BackChannelLogout(
     ISessionStore store,
     ILogoutTokenReplayCache replays,
     TimeProvider time,
+    GatewayMetrics metrics,
     ILogger<BackChannelLogout> logger)
 {
     public const string EventType = "http://schemas.openid.net/event/backchannel-logout";
@@ -85,6 +87,7 @@ internal sealed partial class BackChannelLogout(
         }
 
         var ended = await store.DeleteByProviderSessionAsync(provider.Name, sessionId, subject, context.RequestAborted);
+        metrics.SessionsEnded(GatewayMetrics.Revoked, ended.Count);
         Log.LoggedOut(logger, provider.Name, ended.Count, string.Join(',', ended.Select(s => s.Record.User).Distinct()),
             string.Join(',', ended.Select(s => s.Key.Handle)));
         context.Response.StatusCode = StatusCodes.Status200OK;

@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Login;
+using Gateway.Metrics;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -23,6 +24,7 @@ internal sealed partial class ProviderSignIn(
     UserDirectory directory,
     ReturnUrlValidator returnUrls,
     SsoOptions sso,
+    GatewayMetrics metrics,
     ILogger<ProviderSignIn> logger)
 {
     private const int MaxClaimLength = 256;
@@ -55,6 +57,7 @@ internal sealed partial class ProviderSignIn(
         if (!TryReadUser(claims, out var user, out var refusal))
         {
             Log.SignInRefused(logger, provider.Name, Bounded(user ?? "-"), client, refusal);
+            metrics.SignInRefused(GatewayMetrics.Provider, refusal);
             await Page(http, StatusCodes.Status403Forbidden, "Sign-in refused", refusal switch
             {
                 "no-user-claim" => $"{provider.DisplayName} did not say who you are (no {provider.Settings.EffectiveUserClaim} claim), so you cannot sign in here.",
@@ -71,6 +74,7 @@ internal sealed partial class ProviderSignIn(
         var returnUrl = returnUrls.Validate(context.ReturnUri, http.Request.Host.Value);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { RedirectUri = returnUrl });
         Log.SignedIn(logger, user, client, provider.Name);
+        metrics.SignInSucceeded(GatewayMetrics.Provider);
     }
 
     private bool TryReadUser(ClaimsPrincipal claims, out string user, out string refusal)
@@ -116,6 +120,7 @@ internal sealed partial class ProviderSignIn(
         context.HandleResponse();
         var (status, kind) = Classify(context.Failure);
         Log.SignInFailed(logger, provider.Name, ClientAddress.Of(context.HttpContext), kind, context.Failure?.GetType().Name ?? "-");
+        metrics.SignInFailed(GatewayMetrics.Provider, kind);
         await Page(context.HttpContext, status, status == StatusCodes.Status503ServiceUnavailable ? "Sign-in provider unavailable" : "Sign-in failed",
             kind switch
             {
@@ -130,6 +135,7 @@ internal sealed partial class ProviderSignIn(
     {
         context.HandleResponse();
         Log.SignInFailed(logger, provider.Name, ClientAddress.Of(context.HttpContext), "access-denied", "-");
+        metrics.SignInFailed(GatewayMetrics.Provider, "access-denied");
         return Page(context.HttpContext, StatusCodes.Status401Unauthorized, "Sign-in failed", $"{provider.DisplayName} did not sign you in.");
     }
 

@@ -26,6 +26,7 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         {
             return Task.FromResult<SessionRecord?>(cached);
         }
+        cache.CountMiss();
         // When the trust window of a busy session ends, every request in flight misses at once; they share one
         // read instead of each asking the store. The shared read ignores any one request's cancellation.
         var read = new SharedRead(cache.Revocations);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Identity;
+using Gateway.Metrics;
 
 namespace Gateway.Sessions;
 
@@ -13,10 +14,12 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
     private readonly ConcurrentDictionary<string, SessionRecord> _records = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ITimer _sweepTimer;
+    private readonly GatewayMetrics? _metrics;
 
-    public InMemorySessionStore(TimeProvider time)
+    public InMemorySessionStore(TimeProvider time, GatewayMetrics? metrics = null)
     {
         _time = time;
+        _metrics = metrics;
         _sweepTimer = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
     }
 
@@ -36,7 +39,7 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         }
         if (record.IsExpiredAt(_time.GetUtcNow()))
         {
-            _records.TryRemove(new KeyValuePair<string, SessionRecord>(key.Value, record));
+            RemoveExpired(key.Value, record);
             return Task.FromResult<SessionRecord?>(null);
         }
         return Task.FromResult<SessionRecord?>(record);
@@ -54,7 +57,7 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         // An expired session is gone even before the sweep removes it: a late touch must not resurrect it.
         if (current.IsExpiredAt(_time.GetUtcNow()))
         {
-            _records.TryRemove(new KeyValuePair<string, SessionRecord>(key.Value, current));
+            RemoveExpired(key.Value, current);
             return Task.CompletedTask;
         }
         _records.TryUpdate(key.Value, record, current);
@@ -117,8 +120,18 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
         {
             if (record.IsExpiredAt(now))
             {
-                _records.TryRemove(new KeyValuePair<string, SessionRecord>(key, record));
+                RemoveExpired(key, record);
             }
+        }
+    }
+
+    // Reads, late touches and the sweep drop expired records here, each once (one TryRemove of it succeeds): with
+    // this store every idle and absolute ending is counted, within the sweep's minute.
+    private void RemoveExpired(string key, SessionRecord record)
+    {
+        if (_records.TryRemove(new KeyValuePair<string, SessionRecord>(key, record)))
+        {
+            _metrics?.SessionExpired(record, _time.GetUtcNow());
         }
     }
 

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Configuration;
 using Gateway.Identity;
+using Gateway.Metrics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,7 +17,8 @@ internal sealed class RedisSessionStore(
     IConnectionMultiplexer redis,
     IOptions<SsoOptions> options,
     TimeProvider time,
-    RedisStoreCircuit? circuit = null) : ISessionStore
+    RedisStoreCircuit? circuit = null,
+    GatewayMetrics? metrics = null) : ISessionStore
 {
     private readonly RedisSessionKeys _keys = new(options.Value.RedisKeyPrefix);
     private readonly TimeSpan _timeout = options.Value.StoreTimeout;
@@ -27,12 +30,15 @@ internal sealed class RedisSessionStore(
 
     // The indexes are written before the session itself and cleaned after it is deleted, so a live session is
     // always findable by an operator; an index entry left by a failed write is dropped when the user is listed.
-    public async Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
+        Measured("create", Stopwatch.GetTimestamp(), CreateCoreAsync(key, record, cancellationToken));
+
+    private async Task<bool> CreateCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         var ttl = record.EndsAt - time.GetUtcNow();
         if (ttl <= TimeSpan.Zero)
         {
-            return;
+            return false;
         }
         var db = Database;
         var writes = new List<Task>
@@ -42,16 +48,18 @@ internal sealed class RedisSessionStore(
         };
         writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
         await Guard(Task.WhenAll(writes), cancellationToken);
-        await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl), cancellationToken);
+        return await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl), cancellationToken);
     }
 
-    public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
+        Measured("touch", Stopwatch.GetTimestamp(), TouchCoreAsync(key, record, cancellationToken));
+
+    private async Task<bool> TouchCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         var ttl = record.EndsAt - time.GetUtcNow();
         if (ttl <= TimeSpan.Zero)
         {
-            await DeleteAsync(key, cancellationToken);
-            return;
+            return await DeleteAndUnindexAsync(Database, key, cancellationToken) is not null;
         }
         var db = Database;
         if (await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl, When.Exists), cancellationToken))
@@ -63,10 +71,15 @@ internal sealed class RedisSessionStore(
             };
             writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
             await Guard(Task.WhenAll(writes), cancellationToken);
+            return true;
         }
+        return false;
     }
 
-    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
+    public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
+        Measured("get", Stopwatch.GetTimestamp(), GetCoreAsync(key, cancellationToken));
+
+    private async Task<SessionRecord?> GetCoreAsync(SessionKey key, CancellationToken cancellationToken) =>
         Live(await Guard(Database.StringGetAsync(_keys.Session(key)), cancellationToken));
 
     // Without the per-instance cache (Sso:SessionCacheDuration 0) only Redis vouches for a session.
@@ -76,15 +89,24 @@ internal sealed class RedisSessionStore(
         return false;
     }
 
-    public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
+    public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) =>
+        Measured("delete", Stopwatch.GetTimestamp(), DeleteCoreAsync(key, cancellationToken));
+
+    private async Task<SessionRecord?> DeleteCoreAsync(SessionKey key, CancellationToken cancellationToken) =>
         await DeleteAndUnindexAsync(Database, key, cancellationToken);
 
     // Reads only (an admin's GET changes nothing): entries of sessions that are gone are skipped here and removed by
     // the writes (every index write drops expired entries; DeleteByUserAsync drops the rest).
-    public async Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) =>
+        Measured("list", Stopwatch.GetTimestamp(), ListByUserCoreAsync(user, cancellationToken));
+
+    private async Task<IReadOnlyList<StoredSession>> ListByUserCoreAsync(string user, CancellationToken cancellationToken) =>
         (await ReadIndexAsync(Database, user, cancellationToken)).Sessions;
 
-    public async Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken) =>
+        Measured("delete_by_user", Stopwatch.GetTimestamp(), DeleteByUserCoreAsync(user, cancellationToken));
+
+    private async Task<IReadOnlyList<StoredSession>> DeleteByUserCoreAsync(string user, CancellationToken cancellationToken)
     {
         var db = Database;
         var (sessions, gone) = await ReadIndexAsync(db, user, cancellationToken);
@@ -120,7 +142,11 @@ internal sealed class RedisSessionStore(
         return (sessions.OrderBy(s => s.Record.CreatedAt).ToList(), gone.ToArray());
     }
 
-    public async Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
+    public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
+        string provider, string? sessionId, string? subject, CancellationToken cancellationToken) =>
+        Measured("delete_by_provider_session", Stopwatch.GetTimestamp(), DeleteByProviderSessionCoreAsync(provider, sessionId, subject, cancellationToken));
+
+    private async Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionCoreAsync(
         string provider, string? sessionId, string? subject, CancellationToken cancellationToken)
     {
         if (sessionId is null && subject is null)
@@ -146,7 +172,10 @@ internal sealed class RedisSessionStore(
         return matching.Select((k, i) => ended[i] is { } record ? new StoredSession(k, record) : null).OfType<StoredSession>().ToList();
     }
 
-    public async Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken)
+    public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken) =>
+        Measured("delete_by_handle", Stopwatch.GetTimestamp(), DeleteByHandleCoreAsync(handle, cancellationToken));
+
+    private async Task<StoredSession?> DeleteByHandleCoreAsync(string handle, CancellationToken cancellationToken)
     {
         var db = Database;
         var value = await Guard(db.StringGetAsync(_keys.Handle(handle)), cancellationToken);
@@ -163,7 +192,7 @@ internal sealed class RedisSessionStore(
     {
         try
         {
-            await Guard(Database.PingAsync(), cancellationToken);
+            await Measured("ping", Stopwatch.GetTimestamp(), Guard(Database.PingAsync(), cancellationToken));
             return true;
         }
         catch (SessionStoreUnavailableException)
@@ -214,6 +243,25 @@ internal sealed class RedisSessionStore(
 
     private static byte[] Serialize(SessionRecord record) =>
         JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord);
+
+    /// <summary>
+    /// One operation's duration (when it got an answer) or its failure, for the metrics. <paramref name="started"/> is
+    /// taken before the operation's task is created, which already sends its first commands.
+    /// </summary>
+    private async Task<T> Measured<T>(string operation, long started, Task<T> call)
+    {
+        try
+        {
+            var result = await call;
+            metrics?.StoreAnswered(operation, started);
+            return result;
+        }
+        catch (SessionStoreUnavailableException ex)
+        {
+            metrics?.StoreFailed(operation, ex);
+            throw;
+        }
+    }
 
     /// <summary>Bounds every call by <see cref="SsoOptions.StoreTimeout"/> and turns Redis faults into one exception type.</summary>
     private async Task Guard(Task call, CancellationToken cancellationToken)

@@ -13,14 +13,19 @@ internal sealed partial class RedisStoreCircuit(IConnectionMultiplexer redis, Ti
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
 
     private int _open;
+    private long _openings;
 
     public bool IsOpen => Volatile.Read(ref _open) == 1;
+
+    /// <summary>How many times the circuit opened (metrics).</summary>
+    public long Openings => Interlocked.Read(ref _openings);
 
     /// <summary>Called when a command failed for want of an answer; the first failure starts the probing.</summary>
     public void Trip()
     {
         if (Interlocked.Exchange(ref _open, 1) == 0)
         {
+            Interlocked.Increment(ref _openings);
             Log.Opened(logger);
             _ = ProbeUntilAnsweredAsync();
         }

@@ -24,6 +24,8 @@ internal sealed class SessionCache
     private const int MinSweepSize = 1024;
     private int _nextSweepAt = MinSweepSize;
     private long _revocations;
+    private long _hits;
+    private long _misses;
 
     public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor)
     {
@@ -46,6 +48,7 @@ internal sealed class SessionCache
             if (now.UtcTicks - entry.VouchedAtTicks < _trustTicks && !entry.Record.IsExpiredAt(now))
             {
                 record = entry.Record;
+                Interlocked.Increment(ref _hits);
                 return true;
             }
             _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
@@ -53,6 +56,15 @@ internal sealed class SessionCache
         record = null!;
         return false;
     }
+
+    /// <summary>Lookups answered from the cache (metrics).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Lookups that had to ask the store (metrics; counted by the caller that asks, see <see cref="CountMiss"/>).</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>A lookup missed and goes to the store.</summary>
+    public void CountMiss() => Interlocked.Increment(ref _misses);
 
     /// <summary>How many revocations this cache has seen: read it before a store read, hand it to <see cref="SetIfNotRevokedSince"/>.</summary>
     public long Revocations => Interlocked.Read(ref _revocations);

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Gateway.Metrics;
+
+/// <summary>
+/// OpenTelemetry metrics exported in Prometheus format on a management port (<see cref="MetricsServer"/>): the
+/// gateway's own meter (<see cref="GatewayMetrics"/>), ASP.NET Core's and Kestrel's (the framework's own instruments,
+/// through OpenTelemetry's ASP.NET Core instrumentation) and the runtime's (the <c>System.Runtime</c> meter .NET 9+
+/// emits itself).
+/// </summary>
+internal static class MetricsExtensions
+{
+    /// <summary>The runtime's own meter (GC, thread pool, JIT, exceptions), built into .NET 9 and later.</summary>
+    public const string RuntimeMeter = "System.Runtime";
+
+    /// <summary>
+    /// Always registers <see cref="GatewayMetrics"/> (its calls are nearly free without a listener); the exporter and
+    /// the management listener only with <c>Sso:Metrics:Enabled</c>.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayMetrics(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(MetricsOptions.SectionName);
+        builder.Services.AddOptions<MetricsOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        if (section.Get<MetricsOptions>() is not { Enabled: true })
+        {
+            return builder;
+        }
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(GatewayMetrics.MeterName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(GatewayMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddMeter(RuntimeMeter)
+                .AddPrometheusExporter());
+        builder.Services.AddHostedService<MetricsServer>();
+        return builder;
+    }
+}
