@@ -12,11 +12,22 @@ namespace Gateway.Tests.TestInfrastructure;
 /// </summary>
 public sealed partial class GatewayClient : IDisposable
 {
-    private readonly GatewayHost _gateway;
+    private readonly Func<string, string, string> _url;
 
     public GatewayClient(GatewayHost gateway)
+        : this(gateway.Url)
     {
-        _gateway = gateway;
+    }
+
+    /// <summary>A client of a gateway on 127.0.0.1:<paramref name="port"/>, e.g. a <see cref="GatewayProcess"/>.</summary>
+    public GatewayClient(int port)
+        : this((host, path) => $"http://{host}:{port}{path}")
+    {
+    }
+
+    private GatewayClient(Func<string, string, string> url)
+    {
+        _url = url;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -34,7 +45,7 @@ public sealed partial class GatewayClient : IDisposable
     /// <summary>A GET as a browser navigation (<c>Accept: text/html</c>) or as an API call.</summary>
     public Task<HttpResponseMessage> GetAsync(string host, string path, bool asBrowser = false, IDictionary<string, string>? headers = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, _gateway.Url(host, path));
+        var request = new HttpRequestMessage(HttpMethod.Get, _url(host, path));
         request.Headers.Accept.ParseAdd(asBrowser ? "text/html,application/xhtml+xml,*/*;q=0.8" : "application/json");
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
@@ -93,14 +104,14 @@ public sealed partial class GatewayClient : IDisposable
 
     public Task<HttpResponseMessage> PostFormAsync(string host, string path, IDictionary<string, string> form)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, _gateway.Url(host, path)) { Content = new FormUrlEncodedContent(form) };
+        var request = new HttpRequestMessage(HttpMethod.Post, _url(host, path)) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
         return Http.SendAsync(request);
     }
 
     /// <summary>The session cookie the jar would send to <paramref name="host"/>, or null.</summary>
     public Cookie? SessionCookie(string host = GatewayHost.App1, string name = "sso_session") =>
-        Cookies.GetCookies(new Uri(_gateway.Url(host))).FirstOrDefault(c => c.Name == name);
+        Cookies.GetCookies(new Uri(_url(host, "/"))).FirstOrDefault(c => c.Name == name);
 
     public static string FormToken(string html)
     {

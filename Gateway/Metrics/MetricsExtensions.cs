@@ -35,7 +35,9 @@ internal static class MetricsExtensions
                 .AddMeter(GatewayMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddMeter(RuntimeMeter)
-                .AddPrometheusExporter());
+                // Every scrape collects afresh: only the scraper reaches this port, and a cached answer (the exporter's
+                // default is 300 ms) would hide what happened just before it.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddHostedService<MetricsServer>();
         return builder;
     }
