@@ -47,6 +47,7 @@ var outcomes = new Outcome[total];
 var tasks = new List<Task>(total);
 var inFlight = 0;
 var notSent = 0;
+Console.WriteLine("STARTED"); // bench/run.sh starts its measured load when it reads this
 var clock = Stopwatch.StartNew();
 using (var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(5)))
 {
