@@ -304,13 +304,30 @@ done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$gw/bench") == 401 ]] || die "the authenticated route let a request without a cookie through"
 log "nginx :$nginx_port, redis :$redis_port, baseline :$baseline_port, gateway ${gw##*:}; signed in"
 
+# seed_sessions COUNT: COUNT live sessions made the gateway's own way (bench/SessionSeeder), cookies in $tmp/cookies.txt
+seed_sessions() {
+  local count=$1 before after started
+  before=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
+  log "creating $count sessions through the gateway's sign-in path (SessionSeeder)"
+  started=$(date +%s)
+  (cd "$seeder_dir" && timeout 600 taskset -c "$load_cpu" dotnet SessionSeeder.dll "$count" "$tmp/cookies.txt" bench \
+    "$browser_agent" "${gateway_args[@]}" --Serilog:MinimumLevel:Default Warning) >"$tmp/seeder.log" 2>&1 || die "SessionSeeder failed"
+  seed_seconds=$(($(date +%s) - started))
+  after=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
+  redis_per_session=$(awk -v a="$after" -v b="$before" -v n="$count" 'BEGIN { printf "%.0f", (a - b) / n }')
+  [[ $(wc -l <"$tmp/cookies.txt") -ge $count ]] || die "SessionSeeder wrote fewer than $count cookies"
+}
+
 if [[ $mode == --hold ]]; then
+  hold_sessions=${BENCH_HOLD_SESSIONS:-$zipf_users}
+  ((hold_sessions > 0)) && seed_sessions "$hold_sessions"
   hold_file=${BENCH_HOLD_FILE:-/tmp/ssogateway-bench.env}
   {
     printf 'BASELINE_URL=%q\nANONYMOUS_URL=%q\nAUTHENTICATED_URL=%q\nCOOKIE=%q\n' \
       "${url[baseline]}" "${url[anonymous]}" "${url[authenticated]}" "$cookie"
     printf 'GATEWAY_PID=%s\nBASELINE_PID=%s\nREDIS_PORT=%s\nSUT_CPU=%s\nLOAD_CPU=%s\nPASSWORD=%q\n' \
       "${pid[gateway]}" "${pid[baseline]}" "$redis_port" "$sut_cpu" "$load_cpu" "$password"
+    printf 'COOKIES_FILE=%q\nCOOKIE_NAME=%q\nSTORM_DLL=%q\n' "$tmp/cookies.txt" "$cookie_name" "$storm_dir/SignInStorm.dll"
   } >"$hold_file"
   log "holding for at most ${BENCH_HOLD_SECONDS:-600} s (Ctrl-C stops everything); see $hold_file"
   sleep "${BENCH_HOLD_SECONDS:-600}" &
@@ -495,17 +512,7 @@ seed_count=$sessions
 has_pass memory || seed_count=0
 if has_pass zipf || has_pass generator || has_pass storm; then ((zipf_users > seed_count)) && seed_count=$zipf_users; fi
 ((zipf_users > seed_count)) && zipf_users=$seed_count
-if ((seed_count > 0)); then
-  redis_before=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
-  log "creating $seed_count sessions through the gateway's sign-in path (SessionSeeder)"
-  seed_started=$(date +%s)
-  (cd "$seeder_dir" && timeout 600 taskset -c "$load_cpu" dotnet SessionSeeder.dll "$seed_count" "$tmp/cookies.txt" bench \
-    "$browser_agent" "${gateway_args[@]}" --Serilog:MinimumLevel:Default Warning) >"$tmp/seeder.log" 2>&1 || die "SessionSeeder failed"
-  seed_seconds=$(($(date +%s) - seed_started))
-  redis_after=$(rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ { print $2 }')
-  redis_per_session=$(awk -v a="$redis_after" -v b="$redis_before" -v n="$seed_count" 'BEGIN { printf "%.0f", (a - b) / n }')
-  [[ $(wc -l <"$tmp/cookies.txt") -ge $seed_count ]] || die "SessionSeeder wrote fewer than $seed_count cookies"
-fi
+((seed_count > 0)) && seed_sessions "$seed_count"
 
 # ---------------------------------------------------------------- pass: is the load generator the limit?
 # Plain YARP ignores the cookie, so the many-users stream should give it what one fixed cookie gives it: if it is
@@ -739,6 +746,19 @@ if has_pass memory; then
   idle_ok=$(awk -v i="$idle_rss" -v s="$mem_rss_start" -v g="$growth" 'BEGIN { print ((i - s) <= (g / 2 > 20 ? g / 2 : 20) ? "met" : "**missed**") }')
   targets+=("| 3. memory: $sessions live sessions in repeated use, RSS growth ≤ 150 MB (peak − start) | $growth MB | $(verdict "$growth" le 150) |")
   targets+=("| 3. memory: shrinks back when the sessions go idle (at least half the growth given back, in $idle_waited s) | $idle_rss MB after idle (start $mem_rss_start, peak $mem_hwm) | $idle_ok |")
+  # how the gateway answers each way of re-spelling a valid cookie (the pass below mixes them)
+  v=$(sed -n 1p "$tmp/cookies.txt")
+  respelt_answers=""
+  for kind in percent-escaped padded capitals quoted leading-space; do
+    case $kind in
+      percent-escaped) c="$cookie_name=${v:0:4}%$(printf '%02X' "'${v:4:1}")${v:5}" ;;
+      padded) c="$cookie_name=$v==" ;;
+      capitals) c="${cookie_name^^}=$v" ;;
+      quoted) c="$cookie_name=\"$v\"" ;;
+      leading-space) c="$cookie_name= $v" ;;
+    esac
+    respelt_answers+=" $kind $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $c" "${url[authenticated]}"),"
+  done
   # many distinct cookie values: forged ones (valid-looking, same length and key id), then valid ones re-spelt
   declare -A m_rss=() m_hwm=() m_start=() m_text=()
   respelt_n=$forged
@@ -781,6 +801,8 @@ if has_pass memory; then
       echo "| $text: RSS start → after / peak | ${m_start[$kind]} → ${m_rss[$kind]} / ${m_hwm[$kind]} MB (${m_text[$kind]}) |"
     done
     echo
+    echo "- each way of re-spelling a valid cookie, answered:${respelt_answers%,}"
+    echo
   } | section
 fi
 
@@ -789,7 +811,7 @@ fi
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
   echo "$(dotnet --version) SDK, $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), nginx $("$nginx_bin" -v 2>&1 | cut -d/ -f2), redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')."
   echo "Load average at the start $load_at_start, at the end $(cut -d' ' -f1 /proc/loadavg)$(awk -v l="$load_at_start" 'BEGIN { if (l > 2) print " (**above 2: other work shared the cores; do not trust these figures**)" }')."
-  echo "System under test on core $sut_cpu; wrk, nginx, redis and the sign-in client on core $load_cpu. Passes: ${passes# }."
+  echo "System under test on core $sut_cpu; wrk, nginx, redis and the sign-in client on core $load_cpu. Passes: $(echo $passes)."
   echo "Saturation: wrk -t$threads -c$connections. Moderate: wrk -c$moderate (of 1/2/4/8/16 connections, the one whose throughput on the anonymous route came nearest half of its saturation throughput, $saturation req/s, in 2-second calibration runs; BENCH_MODERATE_CONNECTIONS fixes it)."
   echo
   if ((${#targets[@]})); then
