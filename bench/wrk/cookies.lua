@@ -1,7 +1,8 @@
 -- Authenticated requests over many session cookies, cheap enough for wrk not to be the limit (bench/README.md,
--- "where the harness was the limit"). Everything is built once in init(): one complete request string per cookie
--- (wrk.format once each), and for the Zipf mode a table of cookie indices drawn in advance; request() only steps an
--- index and returns a pre-built string, so no string is built and no random number drawn per request.
+-- "where the harness was the limit"). One complete request string per cookie, built once (wrk.format once each: in
+-- init(), or in the Zipf mode on the cookie's first use), and for the Zipf mode a table of cookie indices drawn in
+-- advance; request() only steps an index and returns a built string, so no random number is drawn and no string
+-- built per request.
 --
 -- usage: wrk -t T ... -s cookies.lua URL -- <mode> <cookies-file> <N> <cookie-name> <T> [zipf-s] [seed]
 --   zipf     every thread: the first N cookies, picked Zipf-like (cookie k with weight 1 / k^s) from a table of
@@ -88,7 +89,11 @@ init = function(args)
   end
   requests = {}
   if mode == "zipf" then
-    for k = 1, n do requests[k] = build(name .. "=" .. values[k]) end
+    -- built on first use (below) rather than here: wrk runs thread 1's init() while thread 0 already sends, so a
+    -- long init would add requests outside wrk's measured duration
+    cookies = {}
+    for k = 1, n do cookies[k] = name .. "=" .. values[k] end
+    build_zipf = build
     order = zipf_draws(n, zipf_s, seed + id)
   else
     math.randomseed(seed + id)
@@ -121,7 +126,13 @@ end
 
 request = function()
   issued = issued + 1
-  return requests[order[(issued - 1) % norder + 1]]
+  local k = order[(issued - 1) % norder + 1]
+  local r = requests[k]
+  if r == nil then
+    r = build_zipf(cookies[k]) -- zipf mode only: the other modes build every request in init()
+    requests[k] = r
+  end
+  return r
 end
 
 done = function(summary, latency, requests_)
