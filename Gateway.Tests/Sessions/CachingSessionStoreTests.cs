@@ -163,5 +163,7 @@ public sealed class CachingSessionStoreTests : IDisposable
     private sealed class NoOtherInstances : ISessionInvalidation
     {
         public Task PublishAsync(IReadOnlyList<SessionKey> keys, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishChangedAsync(SessionKey key, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -87,6 +87,43 @@ public sealed class SessionCacheEndToEndTests(RedisServerFixture redis)
         Assert.InRange(await RedisGetCallsAsync() - before, 0, 5);
     }
 
+    /// <summary>
+    /// A session ended behind the gateway's back (its key deleted, no message: what a lost message looks like) is
+    /// served while the cache may trust it; once the instance stops hearing its invalidation channel (here its
+    /// subscription is dropped, which no connection event reports), it trusts nothing within the listening window,
+    /// however long the trust window: the session is refused in seconds, not at the trust window's end.
+    /// </summary>
+    [Fact]
+    public async Task InstanceThatStopsHearingItsChannel_TrustsNothing_WithinTheListeningWindow()
+    {
+        var prefix = $"deaf{Guid.NewGuid():N}:";
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(GatewayHost.RedisSettings(redis, prefix)) { ["Sso:SessionCacheDuration"] = "00:01:00" });
+        using var alice = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        Assert.Equal("alice", (await alice.GetEchoAsync(GatewayHost.App1, "/cached")).Header("X-Forwarded-User"));
+
+        var sessions = await redis.KeysAsync(prefix + "s:*");
+        Assert.Single(sessions);
+        foreach (var key in sessions)
+        {
+            await redis.CommandAsync("DEL", key);
+        }
+        // Still trusted: nothing told this instance, and it still hears its channel.
+        Assert.Equal("alice", (await alice.GetEchoAsync(GatewayHost.App1, "/still-cached")).Header("X-Forwarded-User"));
+
+        var multiplexer = gateway.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
+        await multiplexer.GetSubscriber().UnsubscribeAllAsync();
+
+        var deaf = System.Diagnostics.Stopwatch.StartNew();
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await alice.GetAsync(GatewayHost.App1, "/after");
+            return response.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(15), "the deaf instance stops trusting its cached session");
+        Assert.True(deaf.Elapsed < TimeSpan.FromSeconds(30), $"refused after {deaf.Elapsed}, not at the trust window's end");
+    }
+
     [Fact]
     public async Task CacheOff_EveryRequestAsksRedis()
     {

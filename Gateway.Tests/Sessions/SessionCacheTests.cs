@@ -120,4 +120,49 @@ public sealed class SessionCacheTests
         Assert.False(cache.Enabled);
         Assert.False(cache.TryGet(key, out _));
     }
+
+    [Fact]
+    public async Task WithAChannelToListenTo_NothingIsTrusted_UntilItIsHeard_NorAfterItFallsSilent()
+    {
+        var cache = new SessionCache(_time, 100, TimeSpan.FromMinutes(1), listeningWindow: TimeSpan.FromMilliseconds(200));
+        var key = NewKey();
+        cache.Set(key, Record());
+        Assert.False(cache.TryGet(key, out _));
+
+        cache.MarkHeard();
+        cache.Set(key, Record());
+        Assert.True(cache.TryGet(key, out _));
+
+        await TestInfrastructure.Poll.UntilAsync(() => Task.FromResult(!cache.IsListening), TimeSpan.FromSeconds(5), "the channel falls silent");
+        Assert.False(cache.TryGet(key, out _));
+        var revocations = cache.Revocations;
+
+        // Heard again after the silence: what was published meanwhile may be lost, so everything held is revoked.
+        cache.MarkHeard();
+        Assert.False(cache.TryGet(key, out _));
+        Assert.Equal(0, cache.Count);
+        Assert.True(cache.Revocations > revocations);
+        cache.Set(key, Record());
+        Assert.True(cache.TryGet(key, out _));
+    }
+
+    [Fact]
+    public void SessionThatChangedElsewhere_IsDropped_WithoutBeingReportedRevoked()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        cache.Set(key, Record());
+        var revoked = new List<string>();
+        cache.Revoked += revoked.Add;
+        var before = cache.Revocations;
+
+        cache.Invalidate(key.Value);
+
+        Assert.False(cache.TryGet(key, out _));
+        Assert.Empty(revoked);
+        // A read that began before the change cannot put the old record back.
+        Assert.True(cache.Revocations > before);
+        cache.SetIfNotRevokedSince(key, Record(), before);
+        Assert.False(cache.TryGet(key, out _));
+    }
 }

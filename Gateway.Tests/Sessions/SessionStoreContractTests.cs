@@ -20,6 +20,12 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
 
     private protected abstract Task<ISessionStore> CreateStoreAsync();
 
+    /// <summary>
+    /// True for a store that vouches for sessions without asking anybody (<see cref="ISessionStore.TryGetVouched"/>):
+    /// the in-memory store, and Redis behind this instance's cache (the production default); false for Redis alone.
+    /// </summary>
+    private protected abstract bool VouchesLocally { get; }
+
     /// <summary>Lets <paramref name="record"/> expire the way it would in production, and moves the clock past it.</summary>
     private protected abstract Task LetExpireAsync(SessionKey key, SessionRecord record);
 
@@ -58,9 +64,10 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         await Store.CreateAsync(deleted, NewRecord("alice"), default);
         await Store.CreateAsync(expired, expiring, default);
         var read = await Store.GetAsync(deleted, default);
-        if (Store.TryGetVouched(deleted, out var vouched))
+        Assert.Equal(VouchesLocally, Store.TryGetVouched(deleted, out var vouched));
+        if (VouchesLocally)
         {
-            Assert.Equal((read!.User, read.ExpiresAt), (vouched.User, vouched.ExpiresAt));
+            Assert.Same(read, vouched);
         }
 
         await Store.DeleteAsync(deleted, default);
@@ -68,6 +75,34 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
 
         Assert.False(Store.TryGetVouched(deleted, out _));
         Assert.False(Store.TryGetVouched(expired, out _));
+    }
+
+    /// <summary>
+    /// What the authenticated-session cache relies on: the same record instance comes back until the session
+    /// changes, and never the old instance after it changed.
+    /// </summary>
+    [Fact]
+    public async Task VouchedRecord_IsTheSameInstance_UntilTheSessionChanges()
+    {
+        var key = NewKey();
+        await Store.CreateAsync(key, NewRecord(), default);
+        var read = await Store.GetAsync(key, default);
+
+        Assert.Equal(VouchesLocally, Store.TryGetVouched(key, out var first));
+        Assert.Equal(VouchesLocally, Store.TryGetVouched(key, out var again));
+        if (!VouchesLocally)
+        {
+            return;
+        }
+        Assert.Same(read, first);
+        Assert.Same(first, again);
+
+        await Store.TouchAsync(key, first with { LastSeenAt = Time.GetUtcNow().AddMinutes(1) }, default);
+
+        Assert.False(Store.TryGetVouched(key, out var afterTouch) && ReferenceEquals(afterTouch, first));
+        var reread = await Store.GetAsync(key, default);
+        Assert.NotSame(first, reread);
+        Assert.Equal(Time.GetUtcNow().AddMinutes(1), reread!.LastSeenAt);
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
     private readonly string _prefix = $"c{Guid.NewGuid():N}:";
     private ConnectionMultiplexer? _connection;
 
+    private protected override bool VouchesLocally => false;
+
     private protected override async Task<ISessionStore> CreateStoreAsync()
     {
         _connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);

@@ -78,8 +78,9 @@ internal sealed class AuthenticatedSessionCache
 
     /// <summary>
     /// The authenticated session for a cookie value the framework has just authenticated: the one held when it was
-    /// built from the same record, principal and directory version, else a new one in its place. Null when the value
-    /// is not in the issued form or the cache is off.
+    /// built from the same record instance and directory version (the framework's principal is then equivalent to the
+    /// one held: it depends on nothing else, claims transformations being excluded), so the policies passed so far
+    /// stay; else a new one in its place. Null when the value is not in the issued form or the cache is off.
     /// </summary>
     public AuthenticatedSession? Add(string cookieValue, SessionKey key, SessionRecord record, object directoryVersion, System.Security.Claims.ClaimsPrincipal principal)
     {
@@ -87,26 +88,36 @@ internal sealed class AuthenticatedSessionCache
         {
             return null;
         }
-        if (_sessions.TryGetValue(cookieValue, out var held)
-            && ReferenceEquals(held.Record, record)
-            && ReferenceEquals(held.DirectoryVersion, directoryVersion)
-            && ReferenceEquals(held.Principal, principal))
+        AuthenticatedSession? session = null;
+        var roomMade = false;
+        // Concurrent first requests of one session agree on one entry: the first one in is kept.
+        while (true)
         {
-            return held;
+            if (_sessions.TryGetValue(cookieValue, out var held))
+            {
+                if (ReferenceEquals(held.Record, record) && ReferenceEquals(held.DirectoryVersion, directoryVersion))
+                {
+                    return held;
+                }
+                session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
+                if (_sessions.TryUpdate(cookieValue, session, held))
+                {
+                    return session;
+                }
+                continue;
+            }
+            if (!roomMade)
+            {
+                MakeRoom(cookieValue);
+                roomMade = true;
+            }
+            session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
+            if (_sessions.TryAdd(cookieValue, session))
+            {
+                Interlocked.Add(ref _bytes, EntryBytes(cookieValue));
+                return session;
+            }
         }
-        MakeRoom(cookieValue);
-        var session = new AuthenticatedSession(key, record, directoryVersion, principal);
-        var added = true;
-        _sessions.AddOrUpdate(cookieValue, session, (_, _) =>
-        {
-            added = false;
-            return session;
-        });
-        if (added)
-        {
-            Interlocked.Add(ref _bytes, EntryBytes(cookieValue));
-        }
-        return session;
     }
 
     /// <summary>Drops every entry that can no longer answer (its record is no longer vouched for, or it is out of date).</summary>

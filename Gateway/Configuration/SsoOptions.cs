@@ -44,11 +44,20 @@ public sealed class SsoOptions
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How long an instance may trust a session it read from Redis without asking again. Sign-outs and revocations
-    /// reach every instance at once by pub/sub; this bounds staleness if such a message is lost, and how long an
-    /// outage can go unnoticed for a session just checked. Default one second; <c>00:00:00</c> turns the cache off.
+    /// How long an instance may trust a session it read from Redis without asking again. Sign-outs, revocations and
+    /// re-checked accounts reach every instance at once by pub/sub, and an instance that has not heard its channel for
+    /// <see cref="Sessions.SessionCache.ListeningWindow"/> trusts nothing (so a lost subscription or an outage is noticed
+    /// within that, whatever this is); this bounds how stale a copy can be if a message is lost anyway. Default 30
+    /// seconds, never more than half of <see cref="IdleTimeout"/>; <c>00:00:00</c> turns the cache off.
     /// </summary>
-    public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan? SessionCacheDuration { get; set; }
+
+    /// <summary>The default of <see cref="SessionCacheDuration"/>.</summary>
+    public static readonly TimeSpan DefaultSessionCacheDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary><see cref="SessionCacheDuration"/> as configured, else its default for this <see cref="IdleTimeout"/>.</summary>
+    public TimeSpan EffectiveSessionCacheDuration => SessionCacheDuration
+        ?? (IdleTimeout / 2 < DefaultSessionCacheDuration ? IdleTimeout / 2 : DefaultSessionCacheDuration);
 
     /// <summary>Most sessions one instance keeps in its local cache. Default 100 000.</summary>
     public int SessionCacheSize { get; set; } = 100_000;

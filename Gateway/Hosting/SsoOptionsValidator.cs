@@ -72,7 +72,7 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         {
             errors.Add("Sso:StoreTimeout: must be positive (e.g. 00:00:02).");
         }
-        if (options.SessionCacheDuration < TimeSpan.Zero || (options.IdleTimeout > TimeSpan.Zero && options.SessionCacheDuration > options.IdleTimeout))
+        if (options.SessionCacheDuration is { } trust && (trust < TimeSpan.Zero || (options.IdleTimeout > TimeSpan.Zero && trust > options.IdleTimeout)))
         {
             errors.Add("Sso:SessionCacheDuration: must be between 00:00:00 (no cache) and Sso:IdleTimeout (e.g. 00:00:01).");
         }

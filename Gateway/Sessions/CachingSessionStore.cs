@@ -83,9 +83,12 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
     // While the write is under way, requests of the same session read the slid record here (if it is still cached:
     // a revoked session is never put back) and do not write it again. Afterwards the entry is dropped: a touch of a
     // session deleted meanwhile does nothing in the store, and the next request asks the store rather than this
-    // instance reviving the session.
+    // instance reviving the session. A touch that changes who the user is (a directory re-check's new groups, say)
+    // is announced like a revocation, so other instances drop their copies at once instead of at their trust
+    // window's end; a slid expiry is not (their copies only expire a little early, and then read the store).
     public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
+        var announce = !cache.TryGet(key, out var cached) || !cached.SameIdentityAs(record);
         cache.Replace(key, record);
         try
         {
@@ -94,6 +97,10 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         finally
         {
             cache.Forget(key);
+        }
+        if (announce)
+        {
+            await invalidation.PublishChangedAsync(key, cancellationToken);
         }
     }
 

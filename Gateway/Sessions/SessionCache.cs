@@ -6,7 +6,11 @@ namespace Gateway.Sessions;
 /// A small, bounded, per-instance cache of session records in front of the shared store. An entry is trusted for
 /// <c>trustFor</c> after it was read from (or written to) the store; after that the store must vouch for the
 /// session again. Revocations remove entries at once (see the store's invalidation messages); the trust window
-/// bounds how stale an entry can be if such a message is lost, and how long an outage can go unnoticed.
+/// bounds how stale an entry can be if such a message is lost. With a listening window (Redis), nothing is trusted
+/// unless the channel that carries revocations was heard from within it (<see cref="MarkHeard"/>: every instance
+/// publishes a heartbeat), so a subscription that silently stops delivering, or a store that stops answering, is
+/// noticed within that window however long the trust window is; hearing the channel again after such a gap revokes
+/// everything, since messages sent meanwhile may be lost.
 /// </summary>
 /// <remarks>
 /// A revocation wins over a store read that began before it: every revocation (<see cref="Remove(SessionKey)"/>,
@@ -26,13 +30,38 @@ internal sealed class SessionCache
     private long _revocations;
     private long _hits;
     private long _misses;
+    // Milliseconds of the machine's monotonic clock (Environment.TickCount64), not of the sessions' TimeProvider:
+    // listening is about a live connection now, whatever clock the sessions' times are read from.
+    private readonly long _listeningMilliseconds;
+    private long _lastHeardAt = long.MinValue / 2;
 
-    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor)
+    /// <summary>How recently the revocation channel must have been heard for anything here to be trusted (Redis).</summary>
+    public static readonly TimeSpan ListeningWindow = TimeSpan.FromSeconds(2);
+
+    /// <param name="listeningWindow">Null: no channel to listen to (always trusted within the trust window).</param>
+    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor, TimeSpan? listeningWindow = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _time = time;
         _capacity = capacity;
         _trustTicks = trustFor.Ticks;
+        _listeningMilliseconds = (long)(listeningWindow?.TotalMilliseconds ?? 0);
+    }
+
+    /// <summary>True when revocations can reach this cache: no channel is needed, or it was heard within the window.</summary>
+    public bool IsListening => _listeningMilliseconds == 0 || Environment.TickCount64 - Interlocked.Read(ref _lastHeardAt) < _listeningMilliseconds;
+
+    /// <summary>
+    /// The revocation channel delivered a message (a heartbeat or revocations). After a silence longer than the
+    /// listening window everything is revoked first: what was published meanwhile may never arrive.
+    /// </summary>
+    public void MarkHeard()
+    {
+        if (!IsListening)
+        {
+            Clear();
+        }
+        Interlocked.Exchange(ref _lastHeardAt, Environment.TickCount64);
     }
 
     public bool Enabled => _trustTicks > 0;
@@ -45,7 +74,7 @@ internal sealed class SessionCache
         if (_entries.TryGetValue(key.Value, out var entry))
         {
             var now = _time.GetUtcNow();
-            if (now.UtcTicks - entry.VouchedAtTicks < _trustTicks && !entry.Record.IsExpiredAt(now))
+            if (now.UtcTicks - entry.VouchedAtTicks < _trustTicks && !entry.Record.IsExpiredAt(now) && IsListening)
             {
                 record = entry.Record;
                 Interlocked.Increment(ref _hits);
@@ -140,6 +169,16 @@ internal sealed class SessionCache
 
     /// <summary>Every entry was revoked at once (the connection that carries revocations was lost or regained).</summary>
     public event Action? Cleared;
+
+    /// <summary>
+    /// The session changed elsewhere (not ended): its entry goes, and no read that began before now can put the old
+    /// record back, but nothing is told it was revoked (its live connections stay open).
+    /// </summary>
+    public void Invalidate(string keyValue)
+    {
+        Interlocked.Increment(ref _revocations);
+        _entries.TryRemove(keyValue, out _);
+    }
 
     /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a slid expiry was written.</summary>
     public void Forget(SessionKey key) => _entries.TryRemove(key.Value, out _);

@@ -59,6 +59,11 @@ internal sealed record SessionRecord
 
     public bool IsExpiredAt(DateTimeOffset now) => now >= EndsAt;
 
+    /// <summary>True when both say the same of who the user is (what backends and policies see): only times differ, if anything.</summary>
+    public bool SameIdentityAs(SessionRecord other) =>
+        User == other.User && Email == other.Email && Name == other.Name && Groups.AsSpan().SequenceEqual(other.Groups)
+        && AccountStamp == other.AccountStamp && Directory == other.Directory && Provider == other.Provider;
+
     /// <summary>128 bits of SHA-256 of a provider's <c>sid</c>, base64url: 22 characters whatever the provider's length.</summary>
     public static string HashProviderSessionId(string sid) =>
         System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sid)).AsSpan(0, 16));

@@ -32,10 +32,11 @@ internal static class SessionsServiceCollectionExtensions
         services.AddSingleton(sp => new RedisStoreCircuit(
             sp.GetRequiredService<IConnectionMultiplexer>(), sso.StoreTimeout, sp.GetRequiredService<ILogger<RedisStoreCircuit>>()));
         services.AddSingleton<RedisSessionStore>();
-        if (sso.SessionCacheDuration > TimeSpan.Zero)
+        if (sso.EffectiveSessionCacheDuration > TimeSpan.Zero)
         {
+            // Trusted only while this instance hears its invalidation channel (RedisSessionInvalidation's heartbeat).
             services.AddSingleton(sp => new SessionCache(
-                sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.SessionCacheDuration));
+                sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.EffectiveSessionCacheDuration, SessionCache.ListeningWindow));
             services.AddSingleton<RedisSessionInvalidation>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisSessionInvalidation>());
             services.AddSingleton<ISessionStore>(sp => new CachingSessionStore(
