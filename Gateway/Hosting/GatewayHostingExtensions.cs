@@ -51,7 +51,6 @@ public static partial class GatewayHostingExtensions
             .AddIdentityAssertion(builder.Configuration)
             .AddSsoProxy(builder.Configuration)
             .AddDemoBackends(builder.Configuration);
-        builder.Services.AddHostedService<DirectoryRevocation>();
         return builder;
     }
 

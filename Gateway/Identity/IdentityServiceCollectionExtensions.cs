@@ -26,6 +26,8 @@ internal static class IdentityServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SsoOptions>, AccountDirectoriesOptionsValidator>();
         // Resolving the directory at startup makes a missing or malformed file stop startup.
         services.AddHostedService<UserDirectoryStartup>();
+        // Sessions of removed, disabled or re-keyed accounts end as soon as the directory edit is loaded.
+        services.AddHostedService<DirectoryRevocation>();
         return services;
     }
 

@@ -143,7 +143,7 @@ internal sealed partial class UserDirectory : IDisposable
         }
     }
 
-    // Their sessions end at once (Hosting's DirectoryRevocation) and in any case on their next request
+    // Their sessions end at once (DirectoryRevocation) and in any case on their next request
     // (SessionCookieEvents.ValidatePrincipal checks IsActive).
     private void LogRevocations(FrozenDictionary<string, UserAccount> previous, FrozenDictionary<string, UserAccount> current)
     {

@@ -1,8 +1,7 @@
-using Gateway.Identity;
 using Gateway.Metrics;
 using Gateway.Sessions;
 
-namespace Gateway.Hosting;
+namespace Gateway.Identity;
 
 /// <summary>
 /// Ends the sessions of users removed from or disabled in the directory as soon as the edit is loaded, so that
