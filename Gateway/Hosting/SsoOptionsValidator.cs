@@ -1,14 +1,13 @@
 using Gateway.Access;
 using Gateway.Configuration;
 using Gateway.OpenIdConnect;
-using Gateway.Proxy;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Checks the <c>Sso</c> section and the routes of the <c>ReverseProxy</c> section once at startup, collecting
-/// every error, each naming its key (SPEC §3).
+/// Checks the <c>Sso</c> section once at startup, collecting every error, each naming its key (SPEC §3). The other
+/// capabilities check their own parts (e.g. Proxy's <c>ProxyOptionsValidator</c> the routes).
 /// </summary>
 internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfiguration configuration) : IValidateOptions<SsoOptions>
 {
@@ -19,7 +18,6 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
         ValidateTimeouts(options, errors);
         ValidatePaths(options, errors);
         ValidatePolicies(options, errors);
-        ProxyConfigValidator.Validate(configuration.GetSection(ProxyServiceCollectionExtensions.SectionName), options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

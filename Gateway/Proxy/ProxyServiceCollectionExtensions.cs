@@ -1,3 +1,5 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy;
@@ -6,13 +8,16 @@ internal static class ProxyServiceCollectionExtensions
 {
     public const string SectionName = "ReverseProxy";
 
-    /// <summary>YARP from the <c>ReverseProxy</c> section, every route secured by default and given the identity headers.</summary>
+    /// <summary>YARP from the <c>ReverseProxy</c> section, every route secured by default, held to the
+    /// gateway's route rules at startup and on every reload, and given the identity headers.</summary>
     public static IServiceCollection AddSsoProxy(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<IValidateOptions<SsoOptions>, ProxyOptionsValidator>();
         services.AddSingleton<IdentityHeadersTransform>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection(SectionName))
             .AddConfigFilter<DefaultPolicyConfigFilter>()
+            .AddConfigFilter<RouteRulesFilter>()
             .AddTransforms(builder =>
             {
                 var transform = builder.Services.GetRequiredService<IdentityHeadersTransform>();
