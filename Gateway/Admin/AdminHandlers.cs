@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
-using Gateway.Cookies;
+using Gateway.Errors;
 using Gateway.Metrics;
 using Gateway.Sessions;
+using Gateway.TrustedProxies;
 
 namespace Gateway.Admin;
 
@@ -38,8 +39,7 @@ internal sealed partial class AdminHandlers(ISessionStore store, GatewayMetrics 
         var ended = SessionKey.IsWellFormedHandle(handle) ? await store.DeleteByHandleAsync(handle, context.RequestAborted) : null;
         if (ended is null)
         {
-            return Results.Json(new AdminError("not_found", "No live session has this handle."),
-                AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status404NotFound);
+            return GatewayResponses.Result(StatusCodes.Status404NotFound, new GatewayError("not_found", "No live session has this handle."));
         }
         metrics.SessionsEnded(GatewayMetrics.Revoked);
         Log.SessionEnded(logger, ended.Record.User, ended.Key.Handle, AdminName(context), ClientAddress.Of(context));
@@ -83,11 +83,6 @@ internal sealed record RevocationView(
     [property: JsonPropertyName("user")] string User,
     [property: JsonPropertyName("ended")] IReadOnlyList<string> Ended);
 
-internal sealed record AdminError(
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("message")] string Message);
-
 [JsonSerializable(typeof(UserSessionsView))]
 [JsonSerializable(typeof(RevocationView))]
-[JsonSerializable(typeof(AdminError))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

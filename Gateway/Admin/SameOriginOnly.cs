@@ -1,3 +1,5 @@
+using Gateway.Errors;
+
 namespace Gateway.Admin;
 
 /// <summary>
@@ -11,8 +13,8 @@ internal static class SameOriginOnly
     {
         if (IsForeign(context.HttpContext.Request))
         {
-            return Results.Json(new AdminError("forbidden", "Admin requests must come from the gateway's own origin."),
-                AdminJsonContext.Default.AdminError, statusCode: StatusCodes.Status403Forbidden);
+            return GatewayResponses.Result(StatusCodes.Status403Forbidden,
+                new GatewayError("forbidden", "Admin requests must come from the gateway's own origin."));
         }
         return await next(context);
     }

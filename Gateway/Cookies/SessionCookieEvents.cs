@@ -1,6 +1,9 @@
 using Gateway.Configuration;
+using Gateway.Errors;
 using Gateway.Identity;
+using Gateway.Login;
 using Gateway.Sessions;
+using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Login;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -48,12 +49,5 @@ internal static class SessionCookieServiceCollectionExtensions
         cookie.LogoutPath = options.PathPrefix + "/logout";
         cookie.ReturnUrlParameter = "returnUrl";
         cookie.EventsType = typeof(SessionCookieEvents);
-    }
-
-    /// <summary>Must run before authentication: see <see cref="SignInCookieDiscard"/>.</summary>
-    public static IApplicationBuilder UseSignInCookieDiscard(this IApplicationBuilder app)
-    {
-        var options = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value;
-        return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix, GatewayCookieNames.SessionOnly(options));
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Cookies;
+using Gateway.Errors;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Proxy;

@@ -5,6 +5,7 @@ using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Demo;
+using Gateway.Errors;
 using Gateway.ForwardAuth;
 using Gateway.Identity;
 using Gateway.KeyRing;
@@ -17,6 +18,7 @@ using Gateway.OpenIdConnect;
 using Gateway.Paths;
 using Gateway.Proxy;
 using Gateway.Sessions;
+using Gateway.TrustedProxies;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;

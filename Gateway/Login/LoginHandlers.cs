@@ -1,8 +1,8 @@
 using System.Globalization;
 using Gateway.Configuration;
-using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Metrics;
+using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;

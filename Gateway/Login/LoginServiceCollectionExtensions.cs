@@ -33,6 +33,13 @@ internal static class LoginServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Must run before authentication: see <see cref="SignInCookieDiscard"/>.</summary>
+    public static IApplicationBuilder UseSignInCookieDiscard(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value;
+        return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix, Cookies.GatewayCookieNames.SessionOnly(options));
+    }
+
     /// <summary>Maps <c>login</c>, <c>logout</c> and <c>userinfo</c> under the prefix, on every host.</summary>
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {

@@ -3,10 +3,12 @@ using System.Security.Claims;
 using Gateway.Admin;
 using Gateway.Configuration;
 using Gateway.Cookies;
+using Gateway.Errors;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Metrics;
 using Gateway.Sessions;
+using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -118,8 +120,7 @@ internal sealed partial class MySessionsHandlers(
             context.Response.Headers.CacheControl = "no-store";
             return Results.Redirect($"{request.Scheme}://{LoginUrl.LoginHostFor(request, _options)}{request.PathBase.ToUriComponent()}{_paths.Page}");
         }
-        return Results.Json(new MySessionsError("not_found", "Not found."), MySessionsJsonContext.Default.MySessionsError,
-            statusCode: StatusCodes.Status404NotFound);
+        return GatewayResponses.Result(StatusCodes.Status404NotFound, new GatewayError("not_found", "Not found."));
     }
 
     private bool IsLoginHost(HttpRequest request) =>
@@ -185,7 +186,7 @@ internal sealed partial class MySessionsHandlers(
         if (WantsJson(context.Request))
         {
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(new MySessionsError(error, message), MySessionsJsonContext.Default.MySessionsError, statusCode: statusCode);
+            return GatewayResponses.Result(statusCode, new GatewayError(error, message));
         }
         var title = statusCode == StatusCodes.Status404NotFound ? "No such session" : "Please try again";
         return Page(context, statusCode, MySessionsPage.Message(title, message, "Back to your sessions", _paths.Page));

@@ -22,11 +22,6 @@ internal sealed record EndedSessionsView(
     [property: JsonPropertyName("ended")] IReadOnlyList<string> Ended,
     [property: JsonPropertyName("signedOut")] bool SignedOut);
 
-internal sealed record MySessionsError(
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("message")] string Message);
-
 [JsonSerializable(typeof(OwnSessionsView))]
 [JsonSerializable(typeof(EndedSessionsView))]
-[JsonSerializable(typeof(MySessionsError))]
 internal sealed partial class MySessionsJsonContext : JsonSerializerContext;

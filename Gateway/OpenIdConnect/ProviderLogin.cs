@@ -1,5 +1,4 @@
 using Gateway.Configuration;
-using Gateway.Cookies;
 using Gateway.Login;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;

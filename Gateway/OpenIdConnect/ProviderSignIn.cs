@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using Gateway.Configuration;
-using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Metrics;
 using Gateway.Sessions;
+using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;

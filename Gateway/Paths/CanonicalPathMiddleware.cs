@@ -1,4 +1,4 @@
-using Gateway.Cookies;
+using Gateway.Errors;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Paths;

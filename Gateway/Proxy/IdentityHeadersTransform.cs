@@ -1,7 +1,8 @@
-using Gateway.AuthenticatedSessions;
 using Gateway.Assertion;
+using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Cookies;
+using Gateway.Errors;
 using Gateway.Identity;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;

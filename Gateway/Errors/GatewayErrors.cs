@@ -1,8 +1,7 @@
-using Gateway.Cookies;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Diagnostics;
 
-namespace Gateway.Hosting;
+namespace Gateway.Errors;
 
 /// <summary>The last line of defence: a store fault is a 503, anything else a bare 500; never a stack trace.</summary>
 internal static partial class GatewayErrors

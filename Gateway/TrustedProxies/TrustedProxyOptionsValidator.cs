@@ -2,7 +2,7 @@ using System.Net;
 using Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Hosting;
+namespace Gateway.TrustedProxies;
 
 /// <summary>Checks <c>Sso:ForwardedHeaders</c> at startup, naming the key of every error.</summary>
 internal sealed class TrustedProxyOptionsValidator(IConfiguration configuration) : IValidateOptions<TrustedProxyOptions>

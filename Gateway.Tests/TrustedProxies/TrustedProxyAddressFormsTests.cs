@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Hosting;
+using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Tests.Hosting;
+namespace Gateway.Tests.TrustedProxies;
 
 /// <summary>
 /// The pipeline <see cref="TrustedProxiesExtensions.UseTrustedProxies"/> builds, given connections in the address

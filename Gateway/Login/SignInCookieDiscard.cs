@@ -1,4 +1,6 @@
-namespace Gateway.Cookies;
+using Gateway.Cookies;
+
+namespace Gateway.Login;
 
 /// <summary>
 /// Session fixation guard: a sign-in (the password form's POST, or the return from an OpenID Connect provider to

@@ -1,6 +1,6 @@
 using Gateway.Configuration;
 
-namespace Gateway.Cookies;
+namespace Gateway.Login;
 
 /// <summary>Builds the absolute sign-in URL for a request, carrying the absolute original URL as <c>returnUrl</c>.</summary>
 internal static class LoginUrl

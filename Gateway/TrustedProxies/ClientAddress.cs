@@ -1,4 +1,4 @@
-namespace Gateway.Cookies;
+namespace Gateway.TrustedProxies;
 
 internal static class ClientAddress
 {

@@ -1,4 +1,4 @@
-namespace Gateway.Hosting;
+namespace Gateway.TrustedProxies;
 
 /// <summary>
 /// The <c>Sso:ForwardedHeaders</c> section: which senders the gateway believes when they say, in

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Hosting;
+namespace Gateway.TrustedProxies;
 
 /// <summary>
 /// Forwarded headers from the proxies named in <c>Sso:ForwardedHeaders</c> only (see <see cref="TrustedProxyOptions"/>).

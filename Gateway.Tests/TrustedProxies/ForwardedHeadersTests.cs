@@ -1,9 +1,9 @@
 using System.Net;
-using Gateway.Hosting;
+using Gateway.TrustedProxies;
 using Gateway.Tests.TestInfrastructure;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Tests.Hosting;
+namespace Gateway.Tests.TrustedProxies;
 
 /// <summary>
 /// Behind a TLS-terminating proxy the gateway must see the browser's scheme and address, from that proxy only:

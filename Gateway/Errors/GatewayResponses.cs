@@ -1,9 +1,12 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
-namespace Gateway.Cookies;
+namespace Gateway.Errors;
 
-/// <summary>The small JSON bodies the gateway answers with itself (401, 403, 503, 500).</summary>
+/// <summary>
+/// The gateway's own error answers, every one a <see cref="GatewayError"/> body: written directly by middleware and
+/// authentication events (401, 403, 400, 503, 500, with <c>Cache-Control: no-store</c>), or returned as a result by
+/// endpoint handlers (the admin API's and my-sessions' 403 and 404, through <see cref="Result"/>).
+/// </summary>
 internal static class GatewayResponses
 {
     public static Task Json(HttpContext context, int statusCode, GatewayError error)
@@ -14,6 +17,10 @@ internal static class GatewayResponses
         return context.Response.WriteAsync(JsonSerializer.Serialize(error, GatewayJsonContext.Default.GatewayError));
     }
 
+    /// <summary>For endpoint handlers: the same body, as the framework's JSON result.</summary>
+    public static IResult Result(int statusCode, GatewayError error) =>
+        Results.Json(error, GatewayJsonContext.Default.GatewayError, statusCode: statusCode);
+
     public static Task StoreUnavailable(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "5";
@@ -21,12 +28,3 @@ internal static class GatewayResponses
             new GatewayError("unavailable", "The session store is unavailable. Try again shortly."));
     }
 }
-
-internal sealed record GatewayError(
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("login")] string? Login = null);
-
-[JsonSerializable(typeof(GatewayError))]
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-internal sealed partial class GatewayJsonContext : JsonSerializerContext;
