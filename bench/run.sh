@@ -337,6 +337,9 @@ if [[ $mode == --hold ]]; then
 fi
 
 # ---------------------------------------------------------------- measuring helpers
+# CPU ticks so far of nginx's master and worker and of Redis: wrk's neighbours on the load core
+helper_pids="${pid[nginx]} $(pgrep -P "${pid[nginx]}" | tr '\n' ' ') ${pid[redis]}"
+helper_ticks() { local t=0 p; for p in $helper_pids; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 # wrk_raw OUT SECONDS WRK-ARGS...: one bounded wrk run on the load core, its output in OUT and its own CPU time
 # (clock ticks, user + system) in OUT.ticks: the shell that waits for it reads its children's times from /proc.
 wrk_raw() {
@@ -518,12 +521,13 @@ if has_pass zipf || has_pass generator || has_pass storm; then ((zipf_users > se
 # Plain YARP ignores the cookie, so the many-users stream should give it what one fixed cookie gives it: if it is
 # much slower, wrk (which shares the load core with nginx and Redis) is the limit, not the system under test.
 if has_pass generator; then
-  declare -A g_rps=() g_wrk=() g_requests=() g_load=() g_sut=() g_sut_ticks=()
+  declare -A g_rps=() g_wrk=() g_requests=() g_load=() g_sut=() g_sut_ticks=() g_helpers=()
   log "generator check: plain YARP, one fixed cookie against the many-users stream (warm-up ${warmup} s)"
   run_zipf baseline "$connections" "$warmup"
   for round in $(seq "$rounds"); do
     for kind in fixed zipf; do
       load_before=$(core_times "$load_cpu") sut_before=$(core_times "$sut_cpu") ticks_before=$(cpu_ticks "${pid[baseline]}")
+      helpers_before=$(helper_ticks)
       if [[ $kind == fixed ]]; then
         wrk_raw "$tmp/wrk.out" "$duration" -t"$threads" -c"$connections" -s "$root/bench/wrk/report.lua" \
           -H "Cookie: $(head -n 1 "$tmp/cookies.txt" | sed "s/^/$cookie_name=/")" "${url[baseline]}" || die "wrk failed"
@@ -534,6 +538,7 @@ if has_pass generator; then
       g_load[$kind]+=" $(busy_percent "$load_before" "$(core_times "$load_cpu")")"
       g_sut[$kind]+=" $(busy_percent "$sut_before" "$(core_times "$sut_cpu")")"
       g_sut_ticks[$kind]=$(( ${g_sut_ticks[$kind]:-0} + $(cpu_ticks "${pid[baseline]}") - ticks_before ))
+      g_helpers[$kind]=$(( ${g_helpers[$kind]:-0} + $(helper_ticks) - helpers_before ))
       g_rps[$kind]+=" $w_rps"
       g_wrk[$kind]=$(( ${g_wrk[$kind]:-0} + w_wrk_ticks ))
       g_requests[$kind]=$(( ${g_requests[$kind]:-0} + w_requests ))
@@ -547,13 +552,20 @@ if has_pass generator; then
     echo "Plain YARP ignores the cookie, so the many-users stream (bench/wrk/cookies.lua, $zipf_users cookies, Zipf s=$zipf_s)"
     echo "should reach what one fixed cookie (wrk's one pre-built request) reaches; if not, wrk is the limit. Saturation, c=$connections, $rounds x $duration s, medians."
     echo
-    echo "| plain YARP fed | req/s | wrk CPU µs/req | plain YARP CPU µs/req | load core busy | SUT core busy |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "CPU per request is the figure to trust on a shared machine: the ceilings are 10⁶ µs divided by it, i.e. the"
+    echo "req/s at which that core would be full with nothing else on it (load core: wrk + nginx + Redis)."
+    echo
+    echo "| plain YARP fed | req/s | wrk µs/req | nginx + Redis µs/req | load-core ceiling req/s | plain YARP µs/req | its ceiling req/s | load core busy | SUT core busy |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for kind in fixed zipf; do
       text="one fixed cookie (-H)"
       [[ $kind == zipf ]] && text="many-users stream (cookies.lua zipf)"
-      printf '| %s | %.0f | %s | %s | %s %% | %s %% |\n' "$text" "$(median <<<"${g_rps[$kind]}")" \
-        "$(us_per "${g_wrk[$kind]}" "${g_requests[$kind]}")" "$(us_per "${g_sut_ticks[$kind]}" "${g_requests[$kind]}")" \
+      load_us=$(awk -v a="${g_wrk[$kind]}" -v b="${g_helpers[$kind]}" -v hz="$clock_ticks" -v r="${g_requests[$kind]}" 'BEGIN { printf "%.2f", (a + b) / hz * 1e6 / r }')
+      sut_us=$(us_per "${g_sut_ticks[$kind]}" "${g_requests[$kind]}")
+      printf '| %s | %.0f | %s | %s | %.0f | %s | %.0f | %s %% | %s %% |\n' "$text" "$(median <<<"${g_rps[$kind]}")" \
+        "$(us_per "${g_wrk[$kind]}" "${g_requests[$kind]}")" "$(us_per "${g_helpers[$kind]}" "${g_requests[$kind]}")" \
+        "$(awk -v u="$load_us" 'BEGIN { print (u > 0 ? 1e6 / u : 0) }')" "$sut_us" \
+        "$(awk -v u="$sut_us" 'BEGIN { print (u > 0 ? 1e6 / u : 0) }')" \
         "$(median <<<"${g_load[$kind]}")" "$(median <<<"${g_sut[$kind]}")"
     done
     echo
@@ -568,7 +580,7 @@ if has_pass zipf; then
   zipf_rss_before=$(rss_mb "${pid[gateway]}")
   reset_hwm "${pid[gateway]}"
   for config in "${configs[@]}"; do run_zipf "$config" "$connections" "$warmup"; done
-  declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_gets=() z_requests=() z_ticks=() z_errors=() z_touched=() z_wrk=()
+  declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_gets=() z_requests=() z_ticks=() z_errors=() z_touched=() z_wrk=() z_helpers=()
   for round in $(seq "$rounds"); do
     for load in saturation moderate; do
       conns=$connections
@@ -576,9 +588,10 @@ if has_pass zipf; then
       for config in "${configs[@]}"; do
         sut=${pid[${process[$config]}]}
         key=$load.$config
-        before=$(redis_calls) ticks_before=$(cpu_ticks "$sut")
+        before=$(redis_calls) ticks_before=$(cpu_ticks "$sut") helpers_before=$(helper_ticks)
         run_zipf "$config" "$conns" "$duration"
         after=$(redis_calls) ticks_after=$(cpu_ticks "$sut")
+        z_helpers[$key]=$(( ${z_helpers[$key]:-0} + $(helper_ticks) - helpers_before ))
         delta=$(calls_delta "$before" "$after")
         z_rps[$key]+=" $w_rps" z_p50[$key]+=" $w_p50" z_p99[$key]+=" $w_p99"
         z_calls[$key]=$(( ${z_calls[$key]:-0} + ${delta%% *} ))
@@ -611,8 +624,8 @@ if has_pass zipf; then
     echo "stays anonymous). Warm-up ${warmup} s per configuration, then $rounds rounds x $duration s, interleaved, medians."
     echo "Session GETs/req counts Redis \`GET\`s (session reads); the local-cache hit ratio is 1 − that."
     echo
-    echo "| configuration | load | req/s | p50 ms | p99 ms | vs baseline | CPU µs/req | wrk µs/req | Redis cmds/req | session GETs/req | cache hits | distinct users/run | errors |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| configuration | load | req/s | p50 ms | p99 ms | vs baseline | CPU µs/req | wrk µs/req | load core µs/req | Redis cmds/req | session GETs/req | cache hits | distinct users/run | errors |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for load in saturation moderate; do
       for config in "${configs[@]}"; do
         key=$load.$config
@@ -628,13 +641,19 @@ if has_pass zipf; then
         fi
         c=$connections
         [[ $load == moderate ]] && c=$moderate
-        printf '| %s | %s (c=%s) | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$config]}" "$load" "$c" "$r" \
+        printf '| %s | %s (c=%s) | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${label[$config]}" "$load" "$c" "$r" \
           "$(us_to_ms "$(median <<<"${z_p50[$key]}")")" "$(us_to_ms "$(median <<<"${z_p99[$key]}")")" \
           "$vs_base" "$(us_per "${z_ticks[$key]}" "${z_requests[$key]}")" "$(us_per "${z_wrk[$key]}" "${z_requests[$key]}")" \
+          "$(us_per "$((z_wrk[$key] + z_helpers[$key]))" "${z_requests[$key]}")" \
           "$cmds" "$gets" "$hits" "${z_touched[$key]}" "${z_errors[$key]}"
       done
     done
     echo
+    for config in baseline authenticated; do
+      key=saturation.$config
+      lu=$(us_per "$((z_wrk[$key] + z_helpers[$key]))" "${z_requests[$key]}") su=$(us_per "${z_ticks[$key]}" "${z_requests[$key]}")
+      echo "- ${label[$config]}, saturation: the load core would be full at $(awk -v u="$lu" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $lu µs), the system under test's core at $(awk -v u="$su" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $su µs): $(awk -v l="$lu" -v s="$su" 'BEGIN { print (l < s ? "the system under test is the limit" : "**the load core is the limit**") }')"
+    done
     echo "- p99 the session check adds at moderate load with many users (authenticated minus anonymous, medians): $z_added ms"
     echo "- gateway RSS: $zipf_rss_before MB before the many-users pass, $zipf_rss_after MB after, peak $zipf_hwm MB during it"
     echo
