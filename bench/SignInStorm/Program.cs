@@ -114,7 +114,7 @@ return 0;
 async Task<Outcome> AttemptAsync(int i)
 {
     // the i-th attempt's kind, spread evenly over the run: right, wrong and unknown interleave
-    var slot = i * 7919 % (int)(right + wrong + unknown);
+    var slot = (long)i * 7919 % (long)(right + wrong + unknown);
     var (user, pass) = slot < right ? (username, password)
         : slot < right + wrong ? (username, "not-the-password-" + i)
         : ("storm-nobody-" + i, "not-the-password");
