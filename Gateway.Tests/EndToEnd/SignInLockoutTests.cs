@@ -156,6 +156,18 @@ public sealed class SignInLockoutTests_InMemory : SignInLockoutTests
 {
     private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null) =>
         GatewayHost.StartAsync(LockoutDefaults(settings));
+
+    /// <summary>A name the users file does not have counts towards its own lockout like one it has (LDAP and SQL: their tests).</summary>
+    [Theory]
+    [InlineData("alice", TestUsers.AlicePassword)]
+    [InlineData("mallory", "guess")]
+    public async Task UsersFile_UnknownNames_AreCountedLikeKnownOnes(string username, string thirdPassword)
+    {
+        var (status, lockedBy) = await LockoutProbe.ThirdAttemptAsync(new Dictionary<string, string?>(), username, thirdPassword);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("Username", lockedBy);
+    }
 }
 
 [Collection(RedisCollection.Name)]

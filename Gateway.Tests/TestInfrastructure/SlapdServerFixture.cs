@@ -1,3 +1,5 @@
+using System.DirectoryServices.Protocols;
+using System.Net;
 using System.Text;
 
 namespace Gateway.Tests.TestInfrastructure;
@@ -5,6 +7,9 @@ namespace Gateway.Tests.TestInfrastructure;
 /// <summary>
 /// A real OpenLDAP <c>slapd</c> (Debian's package) with a generated configuration on a free loopback port, holding
 /// people and groups under <c>dc=example,dc=com</c> and a read-only service account; stopped and removed at the end.
+/// The ppolicy overlay keeps <c>pwdChangedTime</c>; <c>cn=Monitor</c> counts binds (<see cref="BindsAsync"/>); a
+/// second database, <see cref="TlsOnlyBaseDn"/>, refuses simple binds without TLS; StartTLS is offered on
+/// <see cref="Url"/> with the same certificate as <see cref="TlsUrl"/>.
 /// </summary>
 public sealed class SlapdServerFixture : IAsyncLifetime
 {
@@ -15,6 +20,19 @@ public sealed class SlapdServerFixture : IAsyncLifetime
     public const string ReaderPassword = "reader-test-password";
     public const string People = "ou=people," + BaseDn;
     public const string Groups = "ou=groups," + BaseDn;
+
+    /// <summary>A database whose simple binds need TLS (slapd's <c>security simple_bind=1</c>): a bind there proves TLS was up.</summary>
+    public const string TlsOnlyBaseDn = "dc=tls,dc=test";
+    public const string TlsOnlyAdminDn = "cn=admin," + TlsOnlyBaseDn;
+    public const string TlsOnlyAdminPassword = "tls-admin-test-password";
+    public const string TlsOnlyPeople = "ou=people," + TlsOnlyBaseDn;
+
+    /// <summary>The one person in <see cref="TlsOnlyBaseDn"/>: <c>tess</c>, password <c>tess-password</c>.</summary>
+    public const string TlsOnlyUser = "tess";
+
+    private ServerProcess? _plainServer;
+    private LdapConnection? _monitor;
+    private readonly Lock _monitorLock = new();
 
     private ServerProcess? _server;
     private string _folder = "";
@@ -36,6 +54,7 @@ public sealed class SlapdServerFixture : IAsyncLifetime
         var slapd = ServerProcess.Find("/usr/sbin/slapd");
         _folder = Directory.CreateTempSubdirectory("ssogw-slapd-").FullName;
         Directory.CreateDirectory(Path.Combine(_folder, "data"));
+        Directory.CreateDirectory(Path.Combine(_folder, "data-tls"));
         await CreateCertificatesAsync();
         var config = Path.Combine(_folder, "slapd.conf");
         await File.WriteAllTextAsync(config, $$"""
@@ -57,7 +76,43 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             TLSCertificateKeyFile {{_folder}}/server.key
             access to attrs=userPassword by anonymous auth by self write by * none
             access to * by dn.exact="{{ReaderDn}}" read by self read by * none
+            moduleload ppolicy
+            overlay ppolicy
+
+            database mdb
+            maxsize 10485760
+            suffix "{{TlsOnlyBaseDn}}"
+            rootdn "{{TlsOnlyAdminDn}}"
+            rootpw {{TlsOnlyAdminPassword}}
+            directory {{_folder}}/data-tls
+            security simple_bind=1
+
+            database monitor
+            access to * by dn.exact="{{AdminDn}}" read by * none
             """);
+        // The TLS-only database is filled before slapd starts: over the wire, its own admin could not bind in clear.
+        var tlsLdif = Path.Combine(_folder, "tls.ldif");
+        await File.WriteAllTextAsync(tlsLdif, $"""
+            dn: {TlsOnlyBaseDn}
+            objectClass: dcObject
+            objectClass: organization
+            o: TLS only
+            dc: tls
+
+            dn: {TlsOnlyPeople}
+            objectClass: organizationalUnit
+            ou: people
+
+            dn: uid={TlsOnlyUser},{TlsOnlyPeople}
+            objectClass: inetOrgPerson
+            uid: {TlsOnlyUser}
+            cn: Tess
+            sn: Tess
+            mail: tess@example.com
+            userPassword: tess-password
+
+            """);
+        await ServerProcess.RunAsync(ServerProcess.Find("/usr/sbin/slapadd"), ["-f", config, "-b", TlsOnlyBaseDn, "-l", tlsLdif]);
         _server = await ServerProcess.StartAndWaitAsync("slapd", () =>
         {
             Port = FreePort.Next();
@@ -146,6 +201,67 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 
     public Task DeletePersonAsync(string uid) => ModifyAsync("ldapdelete", null, $"uid={uid},{People}");
 
+    /// <summary>Sets a person's password as an administrator would (<c>ldappasswd</c>, the Password Modify operation).</summary>
+    public Task SetPasswordAsync(string uid, string password) => ModifyAsync("ldappasswd", null, "-s", password, $"uid={uid},{People}");
+
+    /// <summary>Binds completed by slapd so far (<c>cn=Monitor</c>), read over one connection bound once, so reading adds none.</summary>
+    public async Task<long> BindsAsync()
+    {
+        return await Task.Run(() =>
+        {
+            lock (_monitorLock)
+            {
+                if (_monitor is null)
+                {
+                    _monitor = new LdapConnection(new LdapDirectoryIdentifier("127.0.0.1", Port), new NetworkCredential(AdminDn, AdminPassword), AuthType.Basic);
+                    _monitor.SessionOptions.ProtocolVersion = 3;
+                    _monitor.Bind();
+                }
+                var response = (SearchResponse)_monitor.SendRequest(new SearchRequest(
+                    "cn=Bind,cn=Operations,cn=Monitor", "(objectClass=*)", SearchScope.Base, "monitorOpCompleted"));
+                return long.Parse((string)response.Entries[0].Attributes["monitorOpCompleted"].GetValues(typeof(string))[0]);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A second slapd, started on first use, with no TLS at all (so no StartTLS) and the same administrator, who can
+    /// bind there in clear: a client that went on without TLS would be let in.
+    /// </summary>
+    public async Task<string> PlainServerUrlAsync()
+    {
+        if (_plainServer is null)
+        {
+            var folder = Path.Combine(_folder, "plain");
+            Directory.CreateDirectory(Path.Combine(folder, "data"));
+            var config = Path.Combine(folder, "slapd.conf");
+            await File.WriteAllTextAsync(config, $$"""
+                include /etc/ldap/schema/core.schema
+                include /etc/ldap/schema/cosine.schema
+                include /etc/ldap/schema/inetorgperson.schema
+                pidfile {{folder}}/slapd.pid
+                modulepath /usr/lib/ldap
+                moduleload back_mdb
+                database mdb
+                maxsize 10485760
+                suffix "{{BaseDn}}"
+                rootdn "{{AdminDn}}"
+                rootpw {{AdminPassword}}
+                directory {{folder}}/data
+                """);
+            var port = 0;
+            _plainServer = await ServerProcess.StartAndWaitAsync("slapd (no TLS)", () =>
+            {
+                port = FreePort.Next();
+                return ServerProcess.Start(ServerProcess.Find("/usr/sbin/slapd"), ["-f", config, "-h", $"ldap://127.0.0.1:{port}/", "-d", "0"]);
+            }, () => AnswersAsync($"ldap://127.0.0.1:{port}"), TimeSpan.FromSeconds(30));
+            PlainUrl = $"ldap://127.0.0.1:{port}";
+        }
+        return PlainUrl!;
+    }
+
+    private string? PlainUrl { get; set; }
+
     /// <summary>Stops slapd (SIGSTOP): connections hang, as with a directory that does not answer.</summary>
     public void Freeze() => _server!.Signal("STOP");
 
@@ -154,11 +270,13 @@ public sealed class SlapdServerFixture : IAsyncLifetime
     private Task ModifyAsync(string tool, string? ldif, params string[] extra) =>
         ServerProcess.RunAsync(ServerProcess.Find($"/usr/bin/{tool}"), ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword, .. extra], input: ldif ?? "");
 
-    private async Task<bool> AnswersAsync()
+    private Task<bool> AnswersAsync() => AnswersAsync(Url);
+
+    private static async Task<bool> AnswersAsync(string url)
     {
         try
         {
-            await ServerProcess.RunAsync(ServerProcess.Find("/usr/bin/ldapwhoami"), ["-x", "-H", Url, "-D", AdminDn, "-w", AdminPassword]);
+            await ServerProcess.RunAsync(ServerProcess.Find("/usr/bin/ldapwhoami"), ["-x", "-H", url, "-D", AdminDn, "-w", AdminPassword]);
             return true;
         }
         catch (InvalidOperationException)
@@ -169,6 +287,11 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _monitor?.Dispose();
+        if (_plainServer is not null)
+        {
+            await _plainServer.DisposeAsync();
+        }
         await ServerProcess.StopAndRemoveAsync(_server, _folder);
     }
 }

@@ -64,12 +64,6 @@ internal sealed class AccountDirectoriesOptionsValidator : IValidateOptions<SsoO
         {
             errors.Add($"Sso:Ldap:BindPasswordFile: '{ldap.BindPasswordFile}' does not exist.");
         }
-        if (ldap.StartTls && !OperatingSystem.IsWindows())
-        {
-            // ldap_start_tls through System.DirectoryServices.Protocols fails on Linux (dotnet/runtime#56619), and a
-            // failed StartTLS once let the bind go out in clear text (#54274): refuse it rather than risk that.
-            errors.Add("Sso:Ldap:StartTls: not supported on Linux by System.DirectoryServices.Protocols; use an ldaps:// URL instead.");
-        }
         if (!string.IsNullOrEmpty(ldap.TrustedCertificatesDirectory) && !Directory.Exists(ldap.TrustedCertificatesDirectory))
         {
             errors.Add($"Sso:Ldap:TrustedCertificatesDirectory: '{ldap.TrustedCertificatesDirectory}' is not a folder.");

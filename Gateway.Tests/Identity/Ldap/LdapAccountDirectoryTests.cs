@@ -24,8 +24,9 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private LdapAccountDirectory Directory(string? url = null, TimeSpan? timeout = null) => new(new LdapDirectoryOptions
+    private LdapAccountDirectory Directory(string? url = null, TimeSpan? timeout = null, string passwordChanged = "pwdChangedTime,pwdLastSet") => new(new LdapDirectoryOptions
     {
+        PasswordChangedAttribute = passwordChanged,
         Url = url ?? slapd.Url,
         BindDn = SlapdServerFixture.ReaderDn,
         BindPassword = SlapdServerFixture.ReaderPassword,
@@ -41,7 +42,7 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
         var check = await Directory().CheckPasswordAsync(Olga, "olga-password", checkUnknown: true, default);
 
         Assert.Equal(PasswordOutcome.Succeeded, check.Outcome);
-        Assert.Equal(new DirectoryAccount(Olga, "olga@example.com", "Olga Ölund", check.Account!.Groups, false), check.Account);
+        Assert.Equal(new DirectoryAccount(Olga, "olga@example.com", "Olga Ölund", check.Account!.Groups, false, check.Account.Stamp), check.Account);
         Assert.Equal(new[] { "admin" + _id, "staff" + _id }, check.Account.Groups);
     }
 
@@ -126,5 +127,50 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
         }, NullLogger<LdapAccountDirectory>.Instance);
 
         await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.CheckPasswordAsync(Olga, "olga-password", checkUnknown: true, default));
+    }
+
+    /// <summary>
+    /// The timing promise by its mechanism, counted by slapd itself (<c>cn=Monitor</c>; the time is measured in
+    /// bench/SignInTiming): an unknown name costs the same binds as a known name with a wrong password (the service
+    /// account's, then a failing one), and a directory that is not the last one asked does not do the dummy bind.
+    /// </summary>
+    [Fact]
+    public async Task UnknownUser_CostsTheSameBindsAsAWrongPassword()
+    {
+        var directory = Directory();
+
+        async Task<long> BindsOf(Func<Task<PasswordCheck>> check, PasswordOutcome expected)
+        {
+            var before = await slapd.BindsAsync();
+            Assert.Equal(expected, (await check()).Outcome);
+            return await slapd.BindsAsync() - before;
+        }
+
+        var wrongPassword = await BindsOf(() => directory.CheckPasswordAsync(Olga, "guess", checkUnknown: true, default), PasswordOutcome.WrongPassword);
+        var unknown = await BindsOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: true, default), PasswordOutcome.UnknownUser);
+        var unknownNotLast = await BindsOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: false, default), PasswordOutcome.UnknownUser);
+
+        Assert.Equal(2, wrongPassword);
+        Assert.Equal(wrongPassword, unknown);
+        Assert.Equal(1, unknownNotLast);
+    }
+
+    [Fact]
+    public async Task Stamp_FollowsThePasswordChangedTime_NotOtherEdits()
+    {
+        var directory = Directory();
+        var before = (await directory.FindAsync(Olga, default))!.Stamp;
+        Assert.NotNull(before);
+
+        await slapd.RemoveFromGroupAsync(Olga, "admin" + _id);
+        Assert.Equal(before, (await directory.FindAsync(Olga, default))!.Stamp);
+
+        await slapd.SetPasswordAsync(Olga, "olga-new-password"); // ppolicy writes pwdChangedTime
+        var after = (await directory.FindAsync(Olga, default))!.Stamp;
+        Assert.NotEqual(before, after);
+        Assert.Equal(after, (await directory.CheckPasswordAsync(Olga, "olga-new-password", checkUnknown: true, default)).Account!.Stamp);
+
+        // Switched off, sessions are not bound to the password at all.
+        Assert.Null((await Directory(passwordChanged: "").FindAsync(Olga, default))!.Stamp);
     }
 }

@@ -92,6 +92,44 @@ public sealed class LdapSignInTests(SlapdServerFixture slapd, RedisServerFixture
     }
 
     [Fact]
+    public async Task PasswordChangedInLdap_SessionEndsOnBothInstances_AtTheNextRecheck()
+    {
+        await using var instances = await TwoInstances.StartAsync(redis, Settings(recheck: "00:00:01"));
+        using var onA = instances.A.CreateClient();
+        (await onA.SignInAsync(GatewayHost.App1, Lena, "lena-password")).Dispose();
+        using var onB = TwoInstances.SameBrowser(instances.B, onA);
+        var signedIn = (await instances.A.SessionOfAsync(onA.SessionCookie()!.Value))!;
+        Assert.NotNull(signedIn.AccountStamp);
+
+        // Re-checks while nothing changed keep the session.
+        await Poll.UntilAsync(async () =>
+        {
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(onB));
+            return (await instances.A.SessionOfAsync(onA.SessionCookie()!.Value))?.CheckedAt > signedIn.CheckedAt;
+        }, TimeSpan.FromSeconds(20), "a re-check passes");
+
+        // An administrator resets the password (ppolicy keeps pwdChangedTime).
+        await slapd.SetPasswordAsync(Lena, "lena-new-password");
+
+        await Poll.UntilAsync(async () => await StatusAsync(onA) == HttpStatusCode.Unauthorized && await StatusAsync(onB) == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(20), "the session issued under the old password is refused by both instances");
+        using var again = instances.B.CreateClient();
+        Assert.Equal(HttpStatusCode.Found, (await again.SignInAsync(GatewayHost.App1, Lena, "lena-new-password")).StatusCode);
+    }
+
+    /// <summary>Lockout counts what was typed, before any directory is asked: an unknown LDAP name locks like a known one.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Lockout_CountsUnknownNamesLikeKnownOnes(bool known)
+    {
+        var (status, lockedBy) = await LockoutProbe.ThirdAttemptAsync(Settings(), known ? Lena : "nobody" + _id, known ? "lena-password" : "guess");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("Username", lockedBy);
+    }
+
+    [Fact]
     public async Task DisabledInLdap_SessionEnds_AndSignInIsRefused()
     {
         await using var gateway = await GatewayHost.StartAsync(Settings(recheck: "00:00:01"));

@@ -104,6 +104,18 @@ public sealed class SqlSignInTests(PostgresServerFixture postgres, RedisServerFi
         Assert.Equal(HttpStatusCode.Found, (await again.SignInAsync(GatewayHost.App1, "dora", "dora-new-password")).StatusCode);
     }
 
+    /// <summary>Lockout counts what was typed, before the table is read: an unknown name locks like a known one.</summary>
+    [Theory]
+    [InlineData("dora", "dora-password")]
+    [InlineData("nobody", "guess")]
+    public async Task Lockout_CountsUnknownNamesLikeKnownOnes(string username, string thirdPassword)
+    {
+        var (status, lockedBy) = await LockoutProbe.ThirdAttemptAsync(Settings(), username, thirdPassword);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("Username", lockedBy);
+    }
+
     [Fact]
     public async Task DatabaseUnreachable_SignInGets503_NeverA500()
     {

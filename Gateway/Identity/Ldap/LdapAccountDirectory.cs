@@ -16,6 +16,7 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
 
     private readonly IReadOnlyList<Uri> _servers = options.Servers;
     private readonly string _bindPassword = ReadBindPassword(options);
+    private readonly IReadOnlyList<string> _passwordChanged = options.PasswordChangedAttributes;
 
     public string Kind => "ldap";
 
@@ -81,7 +82,9 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
             return null;
         }
         var attributes = new[] { options.UsernameAttribute, options.EmailAttribute, options.DisplayNameAttribute, "cn" }
-            .Concat(options.GroupsAttribute is { } g ? [g] : []).ToArray();
+            .Concat(options.GroupsAttribute is { } g ? [g] : [])
+            .Concat(_passwordChanged) // operational in OpenLDAP: returned only when asked for by name
+            .ToArray();
         var found = Search(connection, options.UserSearchBase!, LdapFilter.Format(options.UserFilter, username), SearchScope.Subtree, attributes, sizeLimit: 2);
         if (found.Count != 1)
         {
@@ -99,13 +102,36 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
                 .Select(group => Values(group, options.GroupNameAttribute).FirstOrDefault() ?? LdapFilter.FirstRdnValue(group.DistinguishedName))
                 .ToArray();
         var disabled = Search(connection, entry.DistinguishedName, options.DisabledFilter, SearchScope.Base, ["1.1"], sizeLimit: 1).Count > 0;
+        var name = Values(entry, options.UsernameAttribute).FirstOrDefault() ?? username;
         var account = new DirectoryAccount(
-            Values(entry, options.UsernameAttribute).FirstOrDefault() ?? username,
+            name,
             Values(entry, options.EmailAttribute).FirstOrDefault() ?? "",
             Values(entry, options.DisplayNameAttribute).FirstOrDefault() ?? Values(entry, "cn").FirstOrDefault() ?? "",
             groups.Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
-            disabled);
+            disabled,
+            PasswordStamp(entry, name));
         return new FoundUser(entry.DistinguishedName, account);
+    }
+
+    /// <summary>
+    /// The account's stamp from the first password-changed attribute the entry has (an entry with none, e.g. a password
+    /// never changed under ppolicy, has the stamp of "none": its first change ends the sessions too); null when
+    /// <see cref="LdapDirectoryOptions.PasswordChangedAttribute"/> is empty.
+    /// </summary>
+    private string? PasswordStamp(SearchResultEntry entry, string name)
+    {
+        if (_passwordChanged.Count == 0)
+        {
+            return null;
+        }
+        foreach (var attribute in _passwordChanged)
+        {
+            if (Values(entry, attribute).FirstOrDefault() is { } changed)
+            {
+                return AccountStamp.Of(name, $"{attribute.ToLowerInvariant()}={changed}");
+            }
+        }
+        return AccountStamp.Of(name, "");
     }
 
     private List<SearchResultEntry> Search(LdapConnection connection, string baseDn, string filter, SearchScope scope, string[] attributes, int sizeLimit)
@@ -207,9 +233,35 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         }
         else if (options.StartTls)
         {
-            connection.SessionOptions.StartTransportLayerSecurity(null);
+            StartTls(connection);
         }
         return connection;
+    }
+
+    /// <summary>
+    /// Upgrades a new <c>ldap://</c> connection with StartTLS before any credential is sent; throws when TLS cannot be
+    /// had (untrusted or mismatched certificate: LDAP error 91; a server without StartTLS: <see cref="TlsOperationException"/>),
+    /// and the caller then drops the connection, which is never used in clear.
+    /// </summary>
+    /// <remarks>
+    /// System.DirectoryServices.Protocols 10 on Linux gives libldap the server's address only when the connection first
+    /// binds, so StartTLS on a fresh connection fails without a packet sent ("The LDAP server is unavailable", 81;
+    /// dotnet/runtime#56619). An anonymous bind (no name, no password) connects first; a server that refuses anonymous
+    /// binds answers with a result code and keeps the connection, which is all that is needed here.
+    /// </remarks>
+    private static void StartTls(LdapConnection connection)
+    {
+        connection.AuthType = AuthType.Anonymous;
+        try
+        {
+            connection.Bind();
+        }
+        catch (DirectoryOperationException)
+        {
+            // Refused (e.g. slapd's "security tls=1", or "disallow bind_anon"): connected all the same.
+        }
+        connection.AuthType = AuthType.Basic;
+        connection.SessionOptions.StartTransportLayerSecurity(null);
     }
 
     private static IEnumerable<string> Values(SearchResultEntry entry, string attribute)

@@ -7,8 +7,8 @@ public sealed class LdapDirectoryOptions
     public string? Url { get; set; }
 
     /// <summary>
-    /// Upgrade <c>ldap://</c> connections with StartTLS. Default false. Refused at startup on Linux, where
-    /// System.DirectoryServices.Protocols cannot do it safely: use <c>ldaps://</c> there.
+    /// Upgrade <c>ldap://</c> connections with StartTLS (the certificate verified as for <c>ldaps://</c>) before any
+    /// credential is sent; a server that cannot do it counts as down, never as a reason to bind in clear. Default false.
     /// </summary>
     public bool StartTls { get; set; }
 
@@ -58,6 +58,17 @@ public sealed class LdapDirectoryOptions
     /// <c>(userAccountControl:1.2.840.113556.1.4.803:=2)</c> (matches nothing on directories without that attribute).
     /// </summary>
     public string DisabledFilter { get; set; } = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
+
+    /// <summary>
+    /// Attributes that change when the user's password changes, separated by spaces or commas; the first one the entry
+    /// has binds its sessions to the password (a change ends them at the next re-check). Default
+    /// <c>pwdChangedTime,pwdLastSet</c>: OpenLDAP's ppolicy overlay and Active Directory. Empty: sessions are not bound.
+    /// </summary>
+    public string PasswordChangedAttribute { get; set; } = "pwdChangedTime,pwdLastSet";
+
+    /// <summary>The attributes of <see cref="PasswordChangedAttribute"/>, in order.</summary>
+    public IReadOnlyList<string> PasswordChangedAttributes => (PasswordChangedAttribute ?? "")
+        .Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Longest an LDAP operation may take before the directory counts as down. Default five seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
