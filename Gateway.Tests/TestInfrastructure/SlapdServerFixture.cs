@@ -7,7 +7,8 @@ namespace Gateway.Tests.TestInfrastructure;
 /// <summary>
 /// A real OpenLDAP <c>slapd</c> (Debian's package) with a generated configuration on a free loopback port, holding
 /// people and groups under <c>dc=example,dc=com</c> and a read-only service account; stopped and removed at the end.
-/// The ppolicy overlay keeps <c>pwdChangedTime</c>; <c>cn=Monitor</c> counts binds (<see cref="BindsAsync"/>); a
+/// The ppolicy overlay keeps <c>pwdChangedTime</c>; <c>cn=Monitor</c> counts binds (<see cref="BindsAsync"/>) and the
+/// accesslog overlay says to which DN (<see cref="BindsToAsync"/>); a
 /// second database, <see cref="TlsOnlyBaseDn"/>, refuses simple binds without TLS; StartTLS is offered on
 /// <see cref="Url"/> with the same certificate as <see cref="TlsUrl"/>.
 /// </summary>
@@ -29,6 +30,9 @@ public sealed class SlapdServerFixture : IAsyncLifetime
 
     /// <summary>The one person in <see cref="TlsOnlyBaseDn"/>: <c>tess</c>, password <c>tess-password</c>.</summary>
     public const string TlsOnlyUser = "tess";
+
+    /// <summary>slapd's access log (accesslog overlay): one entry per bind to <see cref="BaseDn"/>, failed ones too.</summary>
+    private const string AccessLogDn = "cn=accesslog";
 
     private ServerProcess? _plainServer;
     private LdapConnection? _monitor;
@@ -55,6 +59,7 @@ public sealed class SlapdServerFixture : IAsyncLifetime
         _folder = Directory.CreateTempSubdirectory("ssogw-slapd-").FullName;
         Directory.CreateDirectory(Path.Combine(_folder, "data"));
         Directory.CreateDirectory(Path.Combine(_folder, "data-tls"));
+        Directory.CreateDirectory(Path.Combine(_folder, "data-log"));
         await CreateCertificatesAsync();
         var config = Path.Combine(_folder, "slapd.conf");
         await File.WriteAllTextAsync(config, $$"""
@@ -65,6 +70,16 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             pidfile {{_folder}}/slapd.pid
             modulepath /usr/lib/ldap
             moduleload back_mdb
+            moduleload accesslog
+            moduleload ppolicy
+
+            database mdb
+            maxsize 10485760
+            suffix "{{AccessLogDn}}"
+            rootdn "{{AccessLogDn}}"
+            directory {{_folder}}/data-log
+            access to * by dn.exact="{{AdminDn}}" read by * none
+
             database mdb
             maxsize 10485760
             suffix "{{BaseDn}}"
@@ -76,7 +91,9 @@ public sealed class SlapdServerFixture : IAsyncLifetime
             TLSCertificateKeyFile {{_folder}}/server.key
             access to attrs=userPassword by anonymous auth by self write by * none
             access to * by dn.exact="{{ReaderDn}}" read by self read by * none
-            moduleload ppolicy
+            overlay accesslog
+            logdb "{{AccessLogDn}}"
+            logops bind
             overlay ppolicy
 
             database mdb
@@ -205,7 +222,12 @@ public sealed class SlapdServerFixture : IAsyncLifetime
     public Task SetPasswordAsync(string uid, string password) => ModifyAsync("ldappasswd", null, "-s", password, $"uid={uid},{People}");
 
     /// <summary>Binds completed by slapd so far (<c>cn=Monitor</c>), read over one connection bound once, so reading adds none.</summary>
-    public async Task<long> BindsAsync()
+    public Task<long> BindsAsync() => OperationsAsync("Bind");
+
+    /// <summary>Searches completed by slapd so far; each reading is one more search (the same for every reading).</summary>
+    public Task<long> SearchesAsync() => OperationsAsync("Search");
+
+    private async Task<long> OperationsAsync(string operation)
     {
         return await Task.Run(() =>
         {
@@ -218,8 +240,23 @@ public sealed class SlapdServerFixture : IAsyncLifetime
                     _monitor.Bind();
                 }
                 var response = (SearchResponse)_monitor.SendRequest(new SearchRequest(
-                    "cn=Bind,cn=Operations,cn=Monitor", "(objectClass=*)", SearchScope.Base, "monitorOpCompleted"));
+                    $"cn={operation},cn=Operations,cn=Monitor", "(objectClass=*)", SearchScope.Base, "monitorOpCompleted"));
                 return long.Parse((string)response.Entries[0].Attributes["monitorOpCompleted"].GetValues(typeof(string))[0]);
+            }
+        });
+    }
+
+    /// <summary>Binds slapd logged (accesslog) to <paramref name="dn"/> so far, whatever their result.</summary>
+    public async Task<int> BindsToAsync(string dn)
+    {
+        await BindsAsync(); // opens the administrator's connection
+        return await Task.Run(() =>
+        {
+            lock (_monitorLock)
+            {
+                var response = (SearchResponse)_monitor!.SendRequest(new SearchRequest(
+                    AccessLogDn, $"(&(objectClass=auditBind)(reqDN={dn}))", SearchScope.OneLevel, "1.1") { SizeLimit = 10_000 });
+                return response.Entries.Count;
             }
         });
     }

@@ -104,13 +104,14 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
             errors.Add($"Sso:PathPrefix: '{prefix}' must start with '/' and not end with one (e.g. /_sso).");
         }
         var usersFile = Path.GetFullPath(options.UsersFile ?? "", environment.ContentRootPath);
-        if (options.UsersFile is "" && configuration.GetSection(OpenIdConnectProviderOptions.SectionName).GetChildren().Any())
+        if (options.UsersFile is "" && (configuration.GetSection(OpenIdConnectProviderOptions.SectionName).GetChildren().Any()
+            || options.Ldap is { Url.Length: > 0 } || options.Sql is { Provider.Length: > 0 }))
         {
-            // No user directory: people sign in at the configured OpenID Connect providers only.
+            // No users file: people sign in against LDAP or SQL, or at the configured OpenID Connect providers.
         }
         else if (options.UsersFile is "")
         {
-            errors.Add("Sso:UsersFile: is empty (no password sign-in) but no Sso:OpenIdConnect provider is configured, so nobody could sign in.");
+            errors.Add("Sso:UsersFile: is empty (no users file) but no Sso:Ldap, Sso:Sql or Sso:OpenIdConnect provider is configured, so nobody could sign in.");
         }
         else if (string.IsNullOrWhiteSpace(options.UsersFile) || !File.Exists(usersFile))
         {

@@ -24,8 +24,10 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private LdapAccountDirectory Directory(string? url = null, TimeSpan? timeout = null, string passwordChanged = "pwdChangedTime,pwdLastSet") => new(new LdapDirectoryOptions
+    private LdapAccountDirectory Directory(string? url = null, TimeSpan? timeout = null, string passwordChanged = "pwdChangedTime,pwdLastSet",
+        string? dummyBindDn = null) => new(new LdapDirectoryOptions
     {
+        DummyBindDn = dummyBindDn,
         PasswordChangedAttribute = passwordChanged,
         Url = url ?? slapd.Url,
         BindDn = SlapdServerFixture.ReaderDn,
@@ -131,28 +133,32 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
 
     /// <summary>
     /// The timing promise by its mechanism, counted by slapd itself (<c>cn=Monitor</c>; the time is measured in
-    /// bench/SignInTiming): an unknown name costs the same binds as a known name with a wrong password (the service
-    /// account's, then a failing one), and a directory that is not the last one asked does not do the dummy bind.
+    /// bench/SignInTiming): an unknown name costs the same binds and searches as a known name with a wrong password
+    /// (the service account's bind, one search, then a bind that fails), and a directory that is not the last one
+    /// asked does not do the dummy bind.
     /// </summary>
     [Fact]
-    public async Task UnknownUser_CostsTheSameBindsAsAWrongPassword()
+    public async Task UnknownUser_CostsTheSameBindsAndSearchesAsAWrongPassword()
     {
         var directory = Directory();
 
-        async Task<long> BindsOf(Func<Task<PasswordCheck>> check, PasswordOutcome expected)
+        async Task<(long Binds, long Searches)> CostOf(Func<Task<PasswordCheck>> check, PasswordOutcome expected)
         {
-            var before = await slapd.BindsAsync();
+            var (binds, searches) = (await slapd.BindsAsync(), await slapd.SearchesAsync());
             Assert.Equal(expected, (await check()).Outcome);
-            return await slapd.BindsAsync() - before;
+            return (await slapd.BindsAsync() - binds, await slapd.SearchesAsync() - searches);
         }
 
-        var wrongPassword = await BindsOf(() => directory.CheckPasswordAsync(Olga, "guess", checkUnknown: true, default), PasswordOutcome.WrongPassword);
-        var unknown = await BindsOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: true, default), PasswordOutcome.UnknownUser);
-        var unknownNotLast = await BindsOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: false, default), PasswordOutcome.UnknownUser);
+        var wrongPassword = await CostOf(() => directory.CheckPasswordAsync(Olga, "guess", checkUnknown: true, default), PasswordOutcome.WrongPassword);
+        var unknown = await CostOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: true, default), PasswordOutcome.UnknownUser);
+        var unknownNotLast = await CostOf(() => directory.CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: false, default), PasswordOutcome.UnknownUser);
+        var rightPassword = await CostOf(() => directory.CheckPasswordAsync(Olga, "olga-password", checkUnknown: true, default), PasswordOutcome.Succeeded);
 
-        Assert.Equal(2, wrongPassword);
+        Assert.Equal(2, wrongPassword.Binds);
         Assert.Equal(wrongPassword, unknown);
-        Assert.Equal(1, unknownNotLast);
+        Assert.Equal((1, unknown.Searches), unknownNotLast);
+        // Groups and the disabled flag: two searches more, only once the password is right.
+        Assert.Equal((2, wrongPassword.Searches + 2), rightPassword);
     }
 
     [Fact]
@@ -172,5 +178,22 @@ public sealed class LdapAccountDirectoryTests(SlapdServerFixture slapd) : IAsync
 
         // Switched off, sessions are not bound to the password at all.
         Assert.Null((await Directory(passwordChanged: "").FindAsync(Olga, default))!.Stamp);
+    }
+
+    /// <summary>
+    /// A directory that hashes slowly checks a known name's password but refuses a DN that does not exist at once
+    /// (bench/SignInTiming: slapd with {ARGON2}); <c>DummyBindDn</c> sends the dummy bind to a real entry instead.
+    /// </summary>
+    [Fact]
+    public async Task DummyBindDn_TheDummyBindOfAnUnknownNameGoesToThatEntry()
+    {
+        var dummy = $"uid={Off},{SlapdServerFixture.People}";
+        var before = await slapd.BindsToAsync(dummy);
+
+        Assert.Equal(PasswordOutcome.UnknownUser, (await Directory().CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: true, default)).Outcome);
+        Assert.Equal(before, await slapd.BindsToAsync(dummy));
+
+        Assert.Equal(PasswordOutcome.UnknownUser, (await Directory(dummyBindDn: dummy).CheckPasswordAsync("nobody" + _id, "guess", checkUnknown: true, default)).Outcome);
+        await Poll.UntilAsync(async () => await slapd.BindsToAsync(dummy) == before + 1, TimeSpan.FromSeconds(10), "slapd logs the dummy bind to that entry");
     }
 }

@@ -54,6 +54,19 @@ public sealed class LdapSignInTests(SlapdServerFixture slapd, RedisServerFixture
     }
 
     [Fact]
+    public async Task LdapOnly_WithoutAUsersFile_StartsAndSignsIn()
+    {
+        var settings = Settings();
+        settings["Sso:UsersFile"] = "";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        using var client = gateway.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Found, (await client.SignInAsync(GatewayHost.App1, Lena, "lena-password")).StatusCode);
+        using var alice = gateway.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).StatusCode);
+    }
+
+    [Fact]
     public async Task UsersFileStillFirst_AndWrongLdapPassword_IsTheGenericFailure()
     {
         await using var gateway = await GatewayHost.StartAsync(Settings());

@@ -27,7 +27,7 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         WithDeadline(() =>
         {
             using var connection = ServiceConnection();
-            return Find(connection, username)?.Account;
+            return Find(connection, username);
         }, cancellationToken);
 
     /// <summary>
@@ -53,29 +53,36 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
 
     private PasswordCheck CheckPassword(string username, string password, bool checkUnknown)
     {
-        FoundUser? user;
-        using (var connection = ServiceConnection())
+        // A known name and an unknown one cost the same round trips: the service account's bind and one search,
+        // then one more bind (the user's, or a dummy that fails). Groups and the disabled flag are read only after the
+        // password proved right, on the still open service connection; reading them first made every wrong password
+        // two searches slower than an unknown name (bench/SignInTiming).
+        using var connection = ServiceConnection();
+        var entry = FindEntry(connection, username);
+        if (entry is null)
         {
-            user = Find(connection, username);
-        }
-        if (user is null)
-        {
-            // The same round trip a wrong password costs, so that unknown names cannot be told apart by time.
             if (checkUnknown)
             {
-                TryBind($"uid={RandomNumberGenerator.GetHexString(16)},{options.UserSearchBase}", RandomNumberGenerator.GetHexString(16));
+                TryBind(options.DummyBindDn is { Length: > 0 } dummy ? dummy : $"uid={RandomNumberGenerator.GetHexString(16)},{options.UserSearchBase}",
+                    RandomNumberGenerator.GetHexString(16));
             }
             return new PasswordCheck(PasswordOutcome.UnknownUser, null);
         }
-        if (password.Length == 0 || !TryBind(user.Dn, password))
+        if (password.Length == 0 || !TryBind(entry.DistinguishedName, password))
         {
-            return new PasswordCheck(PasswordOutcome.WrongPassword, user.Account);
+            // The groups and the disabled flag are not read for a wrong password.
+            return new PasswordCheck(PasswordOutcome.WrongPassword, Describe(connection, entry, username, readGroups: false));
         }
-        return new PasswordCheck(user.Account.Disabled ? PasswordOutcome.Disabled : PasswordOutcome.Succeeded, user.Account);
+        var account = Describe(connection, entry, username, readGroups: true);
+        return new PasswordCheck(account.Disabled ? PasswordOutcome.Disabled : PasswordOutcome.Succeeded, account);
     }
 
-    /// <summary>The one entry the user filter finds (none, or an ambiguous match, is no user), with its groups.</summary>
-    private FoundUser? Find(LdapConnection connection, string username)
+    /// <summary>The one entry the user filter finds, with its groups and disabled flag; null when there is none.</summary>
+    private DirectoryAccount? Find(LdapConnection connection, string username) =>
+        FindEntry(connection, username) is { } entry ? Describe(connection, entry, username, readGroups: true) : null;
+
+    /// <summary>The one entry the user filter finds (none, or an ambiguous match, is no user).</summary>
+    private SearchResultEntry? FindEntry(LdapConnection connection, string username)
     {
         if (username.Length == 0)
         {
@@ -94,23 +101,27 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
             }
             return null;
         }
-        var entry = found[0];
-        var groups = options.GroupsAttribute is { } attribute
-            ? Values(entry, attribute).Select(LdapFilter.FirstRdnValue).ToArray()
+        return found[0];
+    }
+
+    /// <summary>The account an entry describes; its groups and disabled flag only when <paramref name="readGroups"/> (two more searches).</summary>
+    private DirectoryAccount Describe(LdapConnection connection, SearchResultEntry entry, string username, bool readGroups)
+    {
+        var name = Values(entry, options.UsernameAttribute).FirstOrDefault() ?? username;
+        string[] groups = !readGroups ? []
+            : options.GroupsAttribute is { } attribute ? Values(entry, attribute).Select(LdapFilter.FirstRdnValue).ToArray()
             : Search(connection, options.GroupSearchBase ?? options.UserSearchBase!, LdapFilter.Format(options.GroupFilter, username, entry.DistinguishedName),
                     SearchScope.Subtree, [options.GroupNameAttribute], sizeLimit: 1000)
                 .Select(group => Values(group, options.GroupNameAttribute).FirstOrDefault() ?? LdapFilter.FirstRdnValue(group.DistinguishedName))
                 .ToArray();
-        var disabled = Search(connection, entry.DistinguishedName, options.DisabledFilter, SearchScope.Base, ["1.1"], sizeLimit: 1).Count > 0;
-        var name = Values(entry, options.UsernameAttribute).FirstOrDefault() ?? username;
-        var account = new DirectoryAccount(
+        var disabled = readGroups && Search(connection, entry.DistinguishedName, options.DisabledFilter, SearchScope.Base, ["1.1"], sizeLimit: 1).Count > 0;
+        return new DirectoryAccount(
             name,
             Values(entry, options.EmailAttribute).FirstOrDefault() ?? "",
             Values(entry, options.DisplayNameAttribute).FirstOrDefault() ?? Values(entry, "cn").FirstOrDefault() ?? "",
             groups.Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             disabled,
             PasswordStamp(entry, name));
-        return new FoundUser(entry.DistinguishedName, account);
     }
 
     /// <summary>
@@ -282,8 +293,6 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
 
     private static string ReadBindPassword(LdapDirectoryOptions options) =>
         options.BindPasswordFile is { Length: > 0 } file ? File.ReadAllText(file).TrimEnd('\r', '\n') : options.BindPassword ?? "";
-
-    private sealed record FoundUser(string Dn, DirectoryAccount Account);
 
     private static partial class Log
     {

@@ -70,6 +70,15 @@ public sealed class LdapDirectoryOptions
     public IReadOnlyList<string> PasswordChangedAttributes => (PasswordChangedAttribute ?? "")
         .Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>
+    /// Where the dummy bind of an unknown name goes. Default: a DN that does not exist under
+    /// <see cref="UserSearchBase"/>, which OpenLDAP refuses without checking any hash, so that a directory hashing
+    /// passwords slowly (<c>{ARGON2}</c>, <c>{CRYPT}</c>) answers unknown names faster than wrong passwords. Name an
+    /// entry whose password nobody knows, hashed like everybody's and exempt from lockout, and unknown names cost
+    /// the server's hash too.
+    /// </summary>
+    public string? DummyBindDn { get; set; }
+
     /// <summary>Longest an LDAP operation may take before the directory counts as down. Default five seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
