@@ -1,94 +1,208 @@
 // Sign-in timing: does a failed sign-in take measurably longer (or shorter) for an unknown username than for a
-// known username with a wrong password? Starts the real gateway in this process on a loopback port, signs in
-// through the real form (GET for the antiforgery token, untimed; POST timed), alternating the two kinds so that
-// drift hits both alike, and prints medians and the gap.
+// known username with a wrong password, in each kind of directory? For each row it starts the real gateway in this
+// process on a loopback port with that one directory, signs in through the real form (GET for the antiforgery token,
+// untimed; POST timed), alternating the two kinds so that drift hits both alike, and prints medians and the gap.
+// LDAP and SQL rows run against real servers the program starts itself (slapd, PostgreSQL, MariaDB; see Servers.cs).
 //
-//   dotnet run -c Release --project bench/SignInTiming -- [--samples 200] [--iterations 100000]
+//   dotnet run -c Release --project bench/SignInTiming -- [--samples 100] [--iterations 100000] [--only file,ldap-ssha,...]
 //
-// --iterations is the PBKDF2 iteration count of the users' hashes in the generated users.json (ASP.NET Core
-// Identity's default is 100000). A count different from the default shows whether the unknown-user path keeps
-// pace with the directory's own hashes.
+// --iterations is the PBKDF2 iteration count of the users file's hashes (ASP.NET Core Identity's default is 100000);
+// a count different from the default shows whether the unknown-user path keeps pace with the directory's own hashes.
+// Rows: file, ldap-ssha, ldap-argon2, ldap-argon2-dummybind, pg-bcrypt, pg-argon2id, pg-identity, maria-bcrypt, maria-argon2id, maria-identity.
 
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
+using Npgsql;
 
-var samples = Argument("--samples", 200);
+const string Password = "alice-password";
+var samples = Argument("--samples", 100);
 var iterations = Argument("--iterations", 100_000);
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? [];
+bool Wanted(string row) => only.Length == 0 || only.Contains(row);
 
-var contentRoot = Directory.CreateTempSubdirectory("ssogw-timing-").FullName;
-var hasher = new PasswordHasher<object>(Options.Create(new PasswordHasherOptions { IterationCount = iterations }));
-await File.WriteAllTextAsync(Path.Combine(contentRoot, "users.json"), JsonSerializer.Serialize(new
-{
-    users = new[] { new { username = "alice", passwordHash = hasher.HashPassword(new object(), "alice-password"), email = "a@example.com", name = "Alice", groups = new[] { "staff" } } },
-}));
+Console.WriteLine($"Sign-in timing: {samples} samples per kind, {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
+var results = new List<(string Directory, string Hashes, List<double> Unknown, List<double> WrongPassword)>();
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+if (Wanted("file"))
 {
-    EnvironmentName = "Production",
-    ContentRootPath = contentRoot,
-    ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
-});
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Serilog:MinimumLevel:Default"] = "Error",
-    ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Error",
-    ["Sso:CookieSecure"] = "false",
-    ["Sso:UsersFile"] = "users.json",
-    ["Sso:Lockout:MaxFailures"] = "1000000",
-    ["ReverseProxy:Routes:all:ClusterId"] = "none",
-    ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
-    ["ReverseProxy:Clusters:none:Destinations:d1:Address"] = "http://127.0.0.1:9/",
-});
-builder.WebHost.UseUrls("http://127.0.0.1:0");
-builder.AddSsoGateway();
-var app = builder.Build();
-app.MapSsoGateway();
-await app.StartAsync();
-var baseUrl = app.Urls.First();
+    var hasher = new PasswordHasher<object>(Options.Create(new PasswordHasherOptions { IterationCount = iterations }));
+    await MeasureAsync("users file", $"Identity v3, {iterations} iterations", new()
+    {
+        ["Sso:UsersFile"] = "users.json",
+    }, root => File.WriteAllTextAsync(Path.Combine(root, "users.json"), JsonSerializer.Serialize(new
+    {
+        users = new[] { new { username = "alice", passwordHash = hasher.HashPassword(new object(), Password), email = "a@example.com", name = "Alice", groups = new[] { "staff" } } },
+    })));
+}
 
-using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+foreach (var (row, scheme, dummyBind) in new[] { ("ldap-ssha", "{SSHA}", false), ("ldap-argon2", "{ARGON2}", false), ("ldap-argon2-dummybind", "{ARGON2}", true) })
 {
-    BaseAddress = new Uri(baseUrl),
+    if (!Wanted(row))
+    {
+        continue;
+    }
+    await using var slapd = await BenchServer.StartSlapdAsync(
+        await BenchServer.SlappasswdAsync(scheme, Password), await BenchServer.SlappasswdAsync(scheme, Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
+    await MeasureAsync("LDAP (slapd)", $"userPassword {scheme} (slappasswd){(dummyBind ? ", Sso:Ldap:DummyBindDn set" : "")}", new()
+    {
+        ["Sso:UsersFile"] = "",
+        ["Sso:Ldap:Url"] = $"ldap://127.0.0.1:{slapd.Port}",
+        ["Sso:Ldap:BindDn"] = BenchServer.LdapAdminDn,
+        ["Sso:Ldap:BindPassword"] = BenchServer.LdapAdminPassword,
+        ["Sso:Ldap:UserSearchBase"] = BenchServer.LdapPeople,
+        ["Sso:Ldap:DummyBindDn"] = dummyBind ? "uid=dummy," + BenchServer.LdapPeople : null,
+    });
+}
+
+// The hashes as sites store them: PHP's password_hash defaults (bcrypt cost 10; argon2id m=65536, t=4, p=1) and
+// ASP.NET Core Identity v3's default (100 000 iterations of PBKDF2-SHA512).
+var sqlHashes = new (string Key, string Label, Func<string> Hash)[]
+{
+    ("bcrypt", "bcrypt $2y$, cost 10", () => BCrypt.Net.BCrypt.HashPassword(Password, BCrypt.Net.BCrypt.GenerateSalt(10, 'y'))),
+    ("argon2id", "argon2id m=65536,t=4,p=1", () => Argon2id(Password)),
+    ("identity", "Identity v3, 100000 iterations", () => new PasswordHasher<object>().HashPassword(new object(), Password)),
 };
-
-Console.WriteLine($"Sign-in timing: {samples} samples per kind, users' hashes {iterations} PBKDF2 iterations, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-for (var i = 0; i < 10; i++)
+if (sqlHashes.Any(h => Wanted("pg-" + h.Key)))
 {
-    await TimeFailedSignInAsync("alice");
-    await TimeFailedSignInAsync("nobody-" + i);
-}
-var unknown = new List<double>(samples);
-var wrongPassword = new List<double>(samples);
-for (var i = 0; i < samples; i++)
-{
-    // Alternate which kind goes first, so neither always follows the other.
-    if (i % 2 == 0)
+    await using var postgres = await BenchServer.StartPostgresAsync();
+    var connectionString = BenchServer.PostgresConnectionString(postgres.Port);
+    foreach (var (key, label, hash) in sqlHashes.Where(h => Wanted("pg-" + h.Key)))
     {
-        unknown.Add(await TimeFailedSignInAsync("nobody-" + i));
-        wrongPassword.Add(await TimeFailedSignInAsync("alice"));
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"""
+                CREATE TABLE users_{key} (username text PRIMARY KEY, password_hash text NOT NULL, email text, name text, disabled boolean NOT NULL DEFAULT false);
+                INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
+                """, connection);
+            command.Parameters.AddWithValue("h", hash());
+            await command.ExecuteNonQueryAsync();
+        }
+        await MeasureAsync("SQL, PostgreSQL", label, new()
+        {
+            ["Sso:UsersFile"] = "",
+            ["Sso:Sql:Provider"] = "PostgreSql",
+            ["Sso:Sql:ConnectionString"] = connectionString,
+            ["Sso:Sql:Query"] = $"SELECT username, password_hash, email, name, '{{}}'::text[] AS groups, disabled FROM users_{key} WHERE lower(username) = lower(@username)",
+        });
     }
-    else
+}
+if (sqlHashes.Any(h => Wanted("maria-" + h.Key)))
+{
+    await using var mariadb = await BenchServer.StartMariaDbAsync();
+    var connectionString = BenchServer.MariaDbConnectionString(mariadb.Port);
+    foreach (var (key, label, hash) in sqlHashes.Where(h => Wanted("maria-" + h.Key)))
     {
-        wrongPassword.Add(await TimeFailedSignInAsync("alice"));
-        unknown.Add(await TimeFailedSignInAsync("nobody-" + i));
+        await using (var connection = new MySqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new MySqlCommand($"""
+                CREATE TABLE users_{key} (username varchar(100) PRIMARY KEY, password_hash varchar(255) NOT NULL, email varchar(255), name varchar(255),
+                    disabled tinyint(1) NOT NULL DEFAULT 0) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+                INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
+                """, connection);
+            command.Parameters.AddWithValue("h", hash());
+            await command.ExecuteNonQueryAsync();
+        }
+        await MeasureAsync("SQL, MariaDB", label, new()
+        {
+            ["Sso:UsersFile"] = "",
+            ["Sso:Sql:Provider"] = "MySql",
+            ["Sso:Sql:ConnectionString"] = connectionString,
+            ["Sso:Sql:Query"] = $"SELECT username, password_hash, email, name, '' AS `groups`, disabled FROM users_{key} WHERE username = @username",
+        });
     }
 }
 
-Report("unknown user  ", unknown);
-Report("wrong password", wrongPassword);
-var gap = Percentile(unknown, 50) - Percentile(wrongPassword, 50);
-Console.WriteLine($"median gap (unknown - wrong password): {gap:+0.00;-0.00} ms ({gap / Percentile(wrongPassword, 50):+0.0%;-0.0%})");
-await app.StopAsync();
-await app.DisposeAsync();
-Directory.Delete(contentRoot, recursive: true);
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {LoadAverage()}");
+Console.WriteLine();
+Console.WriteLine("| directory | users' hashes | unknown user, median (p10–p90) | wrong password, median (p10–p90) | median gap |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var (directory, hashes, unknown, wrong) in results)
+{
+    var gap = Percentile(unknown, 50) - Percentile(wrong, 50);
+    Console.WriteLine($"| {directory} | {hashes} | {Cell(unknown)} | {Cell(wrong)} | {gap:+0.0;-0.0} ms ({gap / Percentile(wrong, 50):+0.0%;-0.0%}) |");
+}
 return 0;
 
-async Task<double> TimeFailedSignInAsync(string username)
+// One row: a gateway with this one directory, warmed up, then the two kinds alternating.
+async Task MeasureAsync(string directory, string hashes, Dictionary<string, string?> settings, Func<string, Task>? prepare = null)
+{
+    var contentRoot = Directory.CreateTempSubdirectory("ssogw-timing-").FullName;
+    if (prepare is not null)
+    {
+        await prepare(contentRoot);
+    }
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        EnvironmentName = "Production",
+        ContentRootPath = contentRoot,
+        ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
+    });
+    var config = new Dictionary<string, string?>
+    {
+        ["Serilog:MinimumLevel:Default"] = "Error",
+        ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Error",
+        ["Sso:CookieSecure"] = "false",
+        ["Sso:Lockout:MaxFailures"] = "1000000",
+        ["ReverseProxy:Routes:all:ClusterId"] = "none",
+        ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
+        ["ReverseProxy:Clusters:none:Destinations:d1:Address"] = "http://127.0.0.1:9/",
+    };
+    foreach (var (key, value) in settings)
+    {
+        config[key] = value;
+    }
+    builder.Configuration.AddInMemoryCollection(config);
+    builder.WebHost.UseUrls("http://127.0.0.1:0");
+    builder.AddSsoGateway();
+    await using var app = builder.Build();
+    app.MapSsoGateway();
+    await app.StartAsync();
+    using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+    {
+        BaseAddress = new Uri(app.Urls.First()),
+    };
+
+    // Warm-up, which also lets an SQL directory read a real hash (the dummy takes its shape).
+    for (var i = 0; i < 10; i++)
+    {
+        await TimeFailedSignInAsync(client, "alice");
+        await TimeFailedSignInAsync(client, "nobody-warm-" + i);
+    }
+    var unknown = new List<double>(samples);
+    var wrongPassword = new List<double>(samples);
+    for (var i = 0; i < samples; i++)
+    {
+        // Alternate which kind goes first, so neither always follows the other.
+        if (i % 2 == 0)
+        {
+            unknown.Add(await TimeFailedSignInAsync(client, "nobody-" + i));
+            wrongPassword.Add(await TimeFailedSignInAsync(client, "alice"));
+        }
+        else
+        {
+            wrongPassword.Add(await TimeFailedSignInAsync(client, "alice"));
+            unknown.Add(await TimeFailedSignInAsync(client, "nobody-" + i));
+        }
+    }
+    await app.StopAsync();
+    Directory.Delete(contentRoot, recursive: true);
+    results.Add((directory, hashes, unknown, wrongPassword));
+    var gap = Percentile(unknown, 50) - Percentile(wrongPassword, 50);
+    Console.WriteLine($"{directory}, {hashes}: unknown {Cell(unknown)}, wrong password {Cell(wrongPassword)}, gap {gap:+0.00;-0.00} ms");
+}
+
+static async Task<double> TimeFailedSignInAsync(HttpClient client, string username)
 {
     var form = await client.GetStringAsync("/_sso/login");
     var token = WebUtility.HtmlDecode(Regex.Match(form, "name=\"__antiforgery\" value=\"([^\"]*)\"").Groups[1].Value);
@@ -107,8 +221,22 @@ async Task<double> TimeFailedSignInAsync(string username)
     return elapsed;
 }
 
-static void Report(string label, List<double> values) =>
-    Console.WriteLine($"{label}: median {Percentile(values, 50),7:0.00} ms   p10 {Percentile(values, 10),7:0.00} ms   p90 {Percentile(values, 90),7:0.00} ms");
+static string Cell(List<double> values) =>
+    $"{Percentile(values, 50):0.0} ms ({Percentile(values, 10):0.0}–{Percentile(values, 90):0.0})";
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+// argon2id in PHP's PHC format, with PHP's PASSWORD_ARGON2ID defaults.
+static string Argon2id(string password)
+{
+    var salt = RandomNumberGenerator.GetBytes(16);
+    using var argon2 = new Konscious.Security.Cryptography.Argon2id(Encoding.UTF8.GetBytes(password))
+    {
+        Salt = salt, MemorySize = 65536, Iterations = 4, DegreeOfParallelism = 1,
+    };
+    var hash = argon2.GetBytes(32);
+    return $"$argon2id$v=19$m=65536,t=4,p=1${Convert.ToBase64String(salt).TrimEnd('=')}${Convert.ToBase64String(hash).TrimEnd('=')}";
+}
 
 static double Percentile(List<double> values, double percent)
 {
