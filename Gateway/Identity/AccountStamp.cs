@@ -25,10 +25,19 @@ internal static class AccountStamp
     public static string Of(UserAccount user) => Of(user.Username, user.PasswordHash);
 
     /// <summary>The stamp of an account named <paramref name="username"/> (as the directory writes it) whose credential is <paramref name="credential"/>.</summary>
-    public static string Of(string username, string credential)
+    public static string Of(string username, string credential) => Of(username, credential, 16);
+
+    /// <summary>
+    /// The stamp of an LDAP or SQL account: 64 bits (11 characters) rather than 128. Such a session's record also
+    /// carries its directory and last re-check, and the 512-byte Redis budget per record is tight (README.md,
+    /// Directories). It only has to change when the password does: 2^-64 that a change goes unseen.
+    /// </summary>
+    public static string OfDirectoryAccount(string username, string credential) => Of(username, credential, 8);
+
+    private static string Of(string username, string credential, int bytes)
     {
         var input = Encoding.UTF8.GetBytes($"{Context}\n{username.Length}:{username}\n{credential}");
-        return Base64Url.EncodeToString(SHA256.HashData(input).AsSpan(0, 16));
+        return Base64Url.EncodeToString(SHA256.HashData(input).AsSpan(0, bytes));
     }
 
     /// <summary>True when two stamps are the same (compared in fixed time).</summary>

@@ -139,10 +139,10 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
         {
             if (Values(entry, attribute).FirstOrDefault() is { } changed)
             {
-                return AccountStamp.Of(name, $"{attribute.ToLowerInvariant()}={changed}");
+                return AccountStamp.OfDirectoryAccount(name, $"{attribute.ToLowerInvariant()}={changed}");
             }
         }
-        return AccountStamp.Of(name, "");
+        return AccountStamp.OfDirectoryAccount(name, "");
     }
 
     private List<SearchResultEntry> Search(LdapConnection connection, string baseDn, string filter, SearchScope scope, string[] attributes, int sizeLimit)

@@ -105,7 +105,7 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
             // The stamp binds sessions to the hash (a password change ends them at the next re-check); the session
             // record keeps only the stamp, never the hash.
             var account = new DirectoryAccount(name, Text(reader, "email") ?? "", Text(reader, "name") ?? "", Groups(reader),
-                Flag(reader, "disabled"), AccountStamp.Of(name, hash));
+                Flag(reader, "disabled"), AccountStamp.OfDirectoryAccount(name, hash));
             return (account, hash);
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException or InvalidOperationException
