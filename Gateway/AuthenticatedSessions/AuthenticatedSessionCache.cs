@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Sessions;
@@ -8,7 +11,9 @@ namespace Gateway.AuthenticatedSessions;
 /// <summary>
 /// This instance's authenticated sessions (<see cref="AuthenticatedSession"/>), keyed by the session cookie's value as
 /// the browser sends it: the one place that decides whether a request's cookie may be answered without the
-/// framework's authentication and authorization.
+/// framework's authentication and authorization. The key is 128 bits of SHA-256 of the value rather than the value
+/// (about 450 characters, 0.9 KB a key): finding another value with the same digest is as hard as breaking SHA-256,
+/// and no value gets an entry unless the framework authenticated it.
 /// </summary>
 /// <remarks>
 /// Bounded by what an attacker can send: a value is looked at only in the one form the gateway issues
@@ -21,15 +26,16 @@ namespace Gateway.AuthenticatedSessions;
 internal sealed class AuthenticatedSessionCache
 {
     /// <summary>
-    /// Estimated memory of one entry besides its key: the entry and its dictionary node, the shared principal (about
-    /// 1 KB with a few groups), the encoded header values, and the record it keeps alive.
+    /// Estimated memory of one entry: the entry and its dictionary node, the shared principal (about 1 KB), the encoded
+    /// header values; each group adds <see cref="BytesPerGroup"/> (its claim, and its share of the header value).
     /// </summary>
-    public const int EntryOverheadBytes = 2048;
+    public const int EntryOverheadBytes = 1536;
+
+    public const int BytesPerGroup = 128;
 
     private const int MinSweepSize = 1024;
 
-    private readonly ConcurrentDictionary<string, AuthenticatedSession> _sessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, AuthenticatedSession>.AlternateLookup<ReadOnlySpan<char>> _byValue;
+    private readonly ConcurrentDictionary<UInt128, AuthenticatedSession> _sessions = new();
     private readonly ISessionStore _store;
     private readonly UserDirectory _directory;
     private readonly SlidingExpiry _sliding;
@@ -48,9 +54,8 @@ internal sealed class AuthenticatedSessionCache
         _sliding = sliding;
         _time = time;
         _capacity = capacity;
-        _maxBytes = maxBytes ?? capacity * (long)(EntryOverheadBytes + 2 * 512);
+        _maxBytes = maxBytes ?? capacity * (long)(EntryOverheadBytes + 8 * BytesPerGroup);
         Enabled = enabled;
-        _byValue = _sessions.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>False when a claims transformation is registered: then every request takes the framework's path.</summary>
@@ -58,7 +63,7 @@ internal sealed class AuthenticatedSessionCache
 
     public int Count => _sessions.Count;
 
-    /// <summary>Estimated memory held by the entries: their keys plus <see cref="EntryOverheadBytes"/> each.</summary>
+    /// <summary>Estimated memory held by the entries (<see cref="EntryOverheadBytes"/> and <see cref="BytesPerGroup"/>).</summary>
     public long ApproximateBytes => Interlocked.Read(ref _bytes);
 
     /// <summary>
@@ -68,7 +73,7 @@ internal sealed class AuthenticatedSessionCache
     /// </summary>
     public bool TryGet(ReadOnlySpan<char> cookieValue, out AuthenticatedSession session)
     {
-        if (Enabled && IssuedFormTicketFormat.IsIssuedForm(cookieValue) && _byValue.TryGetValue(cookieValue, out session!) && CanAnswer(session))
+        if (Enabled && IssuedFormTicketFormat.IsIssuedForm(cookieValue) && _sessions.TryGetValue(DigestOf(cookieValue), out session!) && CanAnswer(session))
         {
             return true;
         }
@@ -88,33 +93,35 @@ internal sealed class AuthenticatedSessionCache
         {
             return null;
         }
+        var digest = DigestOf(cookieValue);
         AuthenticatedSession? session = null;
         var roomMade = false;
         // Concurrent first requests of one session agree on one entry: the first one in is kept.
         while (true)
         {
-            if (_sessions.TryGetValue(cookieValue, out var held))
+            if (_sessions.TryGetValue(digest, out var held))
             {
                 if (ReferenceEquals(held.Record, record) && ReferenceEquals(held.DirectoryVersion, directoryVersion))
                 {
                     return held;
                 }
                 session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
-                if (_sessions.TryUpdate(cookieValue, session, held))
+                if (_sessions.TryUpdate(digest, session, held))
                 {
+                    Interlocked.Add(ref _bytes, EntryBytes(session) - EntryBytes(held));
                     return session;
                 }
                 continue;
             }
+            session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
             if (!roomMade)
             {
-                MakeRoom(cookieValue);
+                MakeRoom(EntryBytes(session));
                 roomMade = true;
             }
-            session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
-            if (_sessions.TryAdd(cookieValue, session))
+            if (_sessions.TryAdd(digest, session))
             {
-                Interlocked.Add(ref _bytes, EntryBytes(cookieValue));
+                Interlocked.Add(ref _bytes, EntryBytes(session));
                 return session;
             }
         }
@@ -123,11 +130,11 @@ internal sealed class AuthenticatedSessionCache
     /// <summary>Drops every entry that can no longer answer (its record is no longer vouched for, or it is out of date).</summary>
     public void RemoveUnanswerable()
     {
-        foreach (var (value, session) in _sessions)
+        foreach (var (digest, session) in _sessions)
         {
             if (!CanAnswer(session))
             {
-                Remove(value, session);
+                Remove(digest, session);
             }
         }
     }
@@ -138,7 +145,7 @@ internal sealed class AuthenticatedSessionCache
         && ReferenceEquals(_directory.Version, session.DirectoryVersion)
         && !_sliding.IsRefreshDue(record, _time.GetUtcNow());
 
-    private void MakeRoom(string cookieValue)
+    private void MakeRoom(long entryBytes)
     {
         var count = _sessions.Count;
         if (count >= _nextSweepAt)
@@ -147,36 +154,46 @@ internal sealed class AuthenticatedSessionCache
             RemoveUnanswerable();
             _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, _sessions.Count * 2));
         }
-        if (_sessions.Count < _capacity && ApproximateBytes + EntryBytes(cookieValue) <= _maxBytes)
+        if (_sessions.Count < _capacity && ApproximateBytes + entryBytes <= _maxBytes)
         {
             return;
         }
         RemoveUnanswerable();
         var excessCount = _sessions.Count - _capacity * 9 / 10;
-        var excessBytes = ApproximateBytes + EntryBytes(cookieValue) - _maxBytes * 9 / 10;
-        foreach (var (value, session) in _sessions)
+        var excessBytes = ApproximateBytes + entryBytes - _maxBytes * 9 / 10;
+        foreach (var (digest, session) in _sessions)
         {
             if (excessCount <= 0 && excessBytes <= 0)
             {
                 break;
             }
-            if (Remove(value, session))
+            if (Remove(digest, session))
             {
                 excessCount--;
-                excessBytes -= EntryBytes(value);
+                excessBytes -= EntryBytes(session);
             }
         }
     }
 
-    private bool Remove(string value, AuthenticatedSession session)
+    private bool Remove(UInt128 digest, AuthenticatedSession session)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, AuthenticatedSession>(value, session)))
+        if (_sessions.TryRemove(new KeyValuePair<UInt128, AuthenticatedSession>(digest, session)))
         {
-            Interlocked.Add(ref _bytes, -EntryBytes(value));
+            Interlocked.Add(ref _bytes, -EntryBytes(session));
             return true;
         }
         return false;
     }
 
-    private static long EntryBytes(string value) => EntryOverheadBytes + 2L * value.Length;
+    private static long EntryBytes(AuthenticatedSession session) => EntryOverheadBytes + (long)BytesPerGroup * session.Record.Groups.Length;
+
+    /// <summary>128 bits of SHA-256 of a value in the issued form (ASCII, at most <see cref="IssuedFormTicketFormat.MaxValueLength"/> characters).</summary>
+    private static UInt128 DigestOf(ReadOnlySpan<char> value)
+    {
+        Span<byte> ascii = stackalloc byte[IssuedFormTicketFormat.MaxValueLength];
+        var length = Encoding.ASCII.GetBytes(value, ascii);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(ascii[..length], hash);
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
 }

@@ -34,7 +34,7 @@ internal sealed partial class SessionTicketStore(
         var key = SessionKey.FromSessionId(sessionId);
         var now = time.GetUtcNow();
         var absoluteExpiry = now + _absoluteTimeout;
-        var record = new SessionRecord
+        var record = SharedStrings.Default.Share(new SessionRecord
         {
             User = ticket.Principal.Identity?.Name ?? throw new InvalidOperationException("Signing in needs a user name."),
             Email = ticket.Principal.FindFirstValue(GatewayClaimTypes.Email) ?? "",
@@ -52,7 +52,7 @@ internal sealed partial class SessionTicketStore(
             AccountStamp = ticket.Principal.FindFirstValue(GatewayClaimTypes.AccountStamp),
             Directory = UserPrincipal.DirectoryOf(ticket.Principal),
             CheckedAt = UserPrincipal.DirectoryOf(ticket.Principal) is null ? null : now,
-        };
+        });
         await store.CreateAsync(key, record, cancellationToken);
         Log.SessionCreated(logger, record.User, key.Handle);
         return sessionId;

@@ -238,7 +238,7 @@ internal sealed class RedisSessionStore(
             return null;
         }
         var record = JsonSerializer.Deserialize((byte[])value!, SessionJsonContext.Default.SessionRecord);
-        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : record;
+        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : SharedStrings.Default.Share(record);
     }
 
     private static byte[] Serialize(SessionRecord record) =>
