@@ -394,6 +394,8 @@ calls_delta() {
   awk 'NR == FNR { before[$1] = $2; next } { d = $2 - before[$1]; if (d > 0) { total += d; list = list " " $1 "=" d } }
        END { print total + 0 list }' <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
+# mix_of "name=n name=n ...": the same, each command summed once, most frequent first
+mix_of() { tr ' ' '\n' | awk -F= 'NF == 2 { c[$1] += $2 } END { for (k in c) print c[k], k }' | sort -rn | awk '{ printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1 }'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # busy time and total time of one core so far (jiffies), and the share busy between two such readings
 core_times() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
@@ -580,7 +582,7 @@ if has_pass zipf; then
   zipf_rss_before=$(rss_mb "${pid[gateway]}")
   reset_hwm "${pid[gateway]}"
   for config in "${configs[@]}"; do run_zipf "$config" "$connections" "$warmup"; done
-  declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_gets=() z_requests=() z_ticks=() z_errors=() z_touched=() z_wrk=() z_helpers=()
+  declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_gets=() z_requests=() z_ticks=() z_errors=() z_touched=() z_wrk=() z_helpers=() z_mix=()
   for round in $(seq "$rounds"); do
     for load in saturation moderate; do
       conns=$connections
@@ -596,6 +598,7 @@ if has_pass zipf; then
         z_rps[$key]+=" $w_rps" z_p50[$key]+=" $w_p50" z_p99[$key]+=" $w_p99"
         z_calls[$key]=$(( ${z_calls[$key]:-0} + ${delta%% *} ))
         z_gets[$key]=$(( ${z_gets[$key]:-0} + $(gets_of <<<"$delta") ))
+        z_mix[$key]+=" ${delta#* }"
         z_requests[$key]=$(( ${z_requests[$key]:-0} + w_requests ))
         z_ticks[$key]=$(( ${z_ticks[$key]:-0} + ticks_after - ticks_before ))
         z_wrk[$key]=$(( ${z_wrk[$key]:-0} + w_wrk_ticks ))
@@ -654,6 +657,7 @@ if has_pass zipf; then
       lu=$(us_per "$((z_wrk[$key] + z_helpers[$key]))" "${z_requests[$key]}") su=$(us_per "${z_ticks[$key]}" "${z_requests[$key]}")
       echo "- ${label[$config]}, saturation: the load core would be full at $(awk -v u="$lu" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $lu µs), the system under test's core at $(awk -v u="$su" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $su µs): $(awk -v l="$lu" -v s="$su" 'BEGIN { print (l < s ? "the system under test is the limit" : "**the load core is the limit**") }')"
     done
+    echo "- Redis commands during the authenticated saturation runs: $(mix_of <<<"${z_mix[saturation.authenticated]}")"
     echo "- p99 the session check adds at moderate load with many users (authenticated minus anonymous, medians): $z_added ms"
     echo "- gateway RSS: $zipf_rss_before MB before the many-users pass, $zipf_rss_after MB after, peak $zipf_hwm MB during it"
     echo
@@ -819,6 +823,7 @@ if has_pass memory; then
     echo "| gateway RSS after them / peak | $mem_rss_after MB / $mem_hwm MB |"
     echo "| throughput / p99 over them | ${mem_rps%.*} req/s / $(us_to_ms "$mem_p99") ms |"
     echo "| Redis commands per request / session GETs per request | $(per_request "${mem_delta%% *}" "$mem_requests") / $(per_request "$(gets_of <<<"$mem_delta")" "$mem_requests") |"
+    echo "| Redis commands during them | $(mix_of <<<"${mem_delta#* }") |"
     echo "| errors | $mem_errors |"
     echo "| gateway RSS after $idle_waited s without traffic | $idle_rss MB (${idle_series# }) |"
     echo "| gateway RSS after 3 s more of one-session traffic (the GC runs) | $trickle_rss MB |"
