@@ -56,7 +56,7 @@ internal static partial class AdminApiExtensions
 
     private static partial class Log
     {
-        [LoggerMessage(5003, LogLevel.Warning, "Sso:AdminPolicy is set without Sso:LoginHost: the admin API answers on every module's host (allowed in Development only).")]
+        [LoggerMessage(GatewayEventIds.Admin.AdminOnEveryHost, LogLevel.Warning, "Sso:AdminPolicy is set without Sso:LoginHost: the admin API answers on every module's host (allowed in Development only).")]
         public static partial void AdminOnEveryHost(ILogger logger);
     }
 }

@@ -58,10 +58,10 @@ internal sealed partial class AdminHandlers(ISessionStore store, GatewayMetrics 
 
     private static partial class Log
     {
-        [LoggerMessage(5001, LogLevel.Warning, "Audit: session {SessionHandle} of {User} ended by admin {Admin} from {ClientAddress}")]
+        [LoggerMessage(GatewayEventIds.Admin.SessionEnded, LogLevel.Warning, "Audit: session {SessionHandle} of {User} ended by admin {Admin} from {ClientAddress}")]
         public static partial void SessionEnded(ILogger logger, string user, string sessionHandle, string admin, string clientAddress);
 
-        [LoggerMessage(5002, LogLevel.Warning, "Audit: all {SessionCount} sessions of {User} ended by admin {Admin} from {ClientAddress}")]
+        [LoggerMessage(GatewayEventIds.Admin.UserSessionsEnded, LogLevel.Warning, "Audit: all {SessionCount} sessions of {User} ended by admin {Admin} from {ClientAddress}")]
         public static partial void UserSessionsEnded(ILogger logger, string user, int sessionCount, string admin, string clientAddress);
     }
 }

@@ -34,7 +34,7 @@ internal static partial class GatewayErrors
 
     private static partial class Log
     {
-        [LoggerMessage(900, LogLevel.Error, "Unhandled {ExceptionType}")]
+        [LoggerMessage(GatewayEventIds.Errors.Unhandled, LogLevel.Error, "Unhandled {ExceptionType}")]
         public static partial void Unhandled(ILogger logger, string exceptionType, Exception? exception);
     }
 }

@@ -185,16 +185,16 @@ internal sealed partial class ForwardAuthHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(6001, LogLevel.Warning, "Forward-auth request refused: {Problem}")]
+        [LoggerMessage(GatewayEventIds.ForwardAuth.BadRequest, LogLevel.Warning, "Forward-auth request refused: {Problem}")]
         public static partial void BadRequest(ILogger logger, string problem);
 
-        [LoggerMessage(6002, LogLevel.Warning, "Forward-auth request names an unknown policy '{Policy}' (define it under Sso:Policies, or use default or anonymous)")]
+        [LoggerMessage(GatewayEventIds.ForwardAuth.UnknownPolicy, LogLevel.Warning, "Forward-auth request names an unknown policy '{Policy}' (define it under Sso:Policies, or use default or anonymous)")]
         public static partial void UnknownPolicy(ILogger logger, string policy);
 
-        [LoggerMessage(6003, LogLevel.Warning, "Forward-auth request from trusted proxy {Proxy} refused: {Refusal}")]
+        [LoggerMessage(GatewayEventIds.ForwardAuth.BadForwardedHeaders, LogLevel.Warning, "Forward-auth request from trusted proxy {Proxy} refused: {Refusal}")]
         public static partial void BadForwardedHeaders(ILogger logger, string refusal, string proxy);
 
-        [LoggerMessage(6004, LogLevel.Warning, "Forward-auth request from {Sender}, which is not in Sso:ForwardAuth:TrustedProxies: its X-Forwarded-*/X-Original-* headers are ignored")]
+        [LoggerMessage(GatewayEventIds.ForwardAuth.UntrustedSender, LogLevel.Warning, "Forward-auth request from {Sender}, which is not in Sso:ForwardAuth:TrustedProxies: its X-Forwarded-*/X-Original-* headers are ignored")]
         public static partial void UntrustedSender(ILogger logger, string sender);
     }
 }

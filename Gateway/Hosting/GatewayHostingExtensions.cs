@@ -135,7 +135,7 @@ public static partial class GatewayHostingExtensions
 
     private static partial class Log
     {
-        [LoggerMessage(100, LogLevel.Warning, "Sso:Redis is not set: sessions live in this process's memory. Run a single instance only; a restart signs everybody out.")]
+        [LoggerMessage(GatewayEventIds.Hosting.InMemoryStore, LogLevel.Warning, "Sso:Redis is not set: sessions live in this process's memory. Run a single instance only; a restart signs everybody out.")]
         public static partial void InMemoryStore(ILogger logger);
     }
 }

@@ -156,13 +156,13 @@ internal sealed partial class DirectoryRecheck(
 
     private static partial class Log
     {
-        [LoggerMessage(8201, LogLevel.Warning, "Audit: session {SessionHandle} of {User} ended: the account is {Reason} in the {Directory} directory")]
+        [LoggerMessage(GatewayEventIds.Identity.RecheckSessionEnded, LogLevel.Warning, "Audit: session {SessionHandle} of {User} ended: the account is {Reason} in the {Directory} directory")]
         public static partial void SessionEnded(ILogger logger, string user, string sessionHandle, string directory, string reason);
 
-        [LoggerMessage(8202, LogLevel.Warning, "Re-check of session {SessionHandle} of {User} postponed: the {Directory} directory did not answer; the session is kept")]
+        [LoggerMessage(GatewayEventIds.Identity.RecheckDirectoryDown, LogLevel.Warning, "Re-check of session {SessionHandle} of {User} postponed: the {Directory} directory did not answer; the session is kept")]
         public static partial void DirectoryDown(ILogger logger, string user, string sessionHandle, string directory);
 
-        [LoggerMessage(8203, LogLevel.Error, "Re-check of session {SessionHandle} failed")]
+        [LoggerMessage(GatewayEventIds.Identity.RecheckFailed, LogLevel.Error, "Re-check of session {SessionHandle} failed")]
         public static partial void Failed(ILogger logger, Exception exception, string sessionHandle);
     }
 }

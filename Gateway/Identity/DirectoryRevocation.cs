@@ -79,13 +79,13 @@ internal sealed partial class DirectoryRevocation(UserDirectory directory, ISess
 
     private static partial class Log
     {
-        [LoggerMessage(122, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, whose password or identity changed in the user directory")]
+        [LoggerMessage(GatewayEventIds.Identity.RevocationStaleSessionsEnded, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, whose password or identity changed in the user directory")]
         public static partial void StaleSessionsEnded(ILogger logger, string user, int count);
 
-        [LoggerMessage(120, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, removed or disabled in the user directory")]
+        [LoggerMessage(GatewayEventIds.Identity.RevocationSessionsEnded, LogLevel.Warning, "Audit: ended {Count} sessions of {User}, removed or disabled in the user directory")]
         public static partial void SessionsEnded(ILogger logger, string user, int count);
 
-        [LoggerMessage(121, LogLevel.Warning, "Could not end the sessions of {User} (session store unavailable); they are refused while the account stays disabled")]
+        [LoggerMessage(GatewayEventIds.Identity.RevocationStoreUnavailable, LogLevel.Warning, "Could not end the sessions of {User} (session store unavailable); they are refused while the account stays disabled")]
         public static partial void StoreUnavailable(ILogger logger, string user);
     }
 }

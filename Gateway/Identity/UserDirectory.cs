@@ -178,19 +178,19 @@ internal sealed partial class UserDirectory : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Information, "User directory loaded: {UserCount} users from {UsersFile}")]
+        [LoggerMessage(GatewayEventIds.Identity.DirectoryLoaded, LogLevel.Information, "User directory loaded: {UserCount} users from {UsersFile}")]
         public static partial void Loaded(ILogger logger, int userCount, string usersFile);
 
-        [LoggerMessage(1002, LogLevel.Information, "User directory reloaded: {UserCount} users from {UsersFile}")]
+        [LoggerMessage(GatewayEventIds.Identity.DirectoryReloaded, LogLevel.Information, "User directory reloaded: {UserCount} users from {UsersFile}")]
         public static partial void Reloaded(ILogger logger, int userCount, string usersFile);
 
-        [LoggerMessage(1003, LogLevel.Error, "User directory edit rejected, the last good copy stays in force ({UsersFile}): {Reason}")]
+        [LoggerMessage(GatewayEventIds.Identity.DirectoryReloadRejected, LogLevel.Error, "User directory edit rejected, the last good copy stays in force ({UsersFile}): {Reason}")]
         public static partial void ReloadRejected(ILogger logger, string usersFile, string reason);
 
-        [LoggerMessage(1005, LogLevel.Warning, "Audit: password or identity of users changed in the user directory, their earlier sessions are ended: {Users}")]
+        [LoggerMessage(GatewayEventIds.Identity.CredentialsChanged, LogLevel.Warning, "Audit: password or identity of users changed in the user directory, their earlier sessions are ended: {Users}")]
         public static partial void CredentialsChanged(ILogger logger, IReadOnlyList<string> users);
 
-        [LoggerMessage(1004, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions are ended: {Users}")]
+        [LoggerMessage(GatewayEventIds.Identity.UsersRevoked, LogLevel.Warning, "Audit: users removed or disabled in the user directory, their sessions are ended: {Users}")]
         public static partial void UsersRevoked(ILogger logger, IReadOnlyList<string> users);
     }
 }

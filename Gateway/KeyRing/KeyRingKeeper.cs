@@ -81,10 +81,10 @@ internal sealed partial class KeyRingKeeper(
 
     private static partial class Log
     {
-        [LoggerMessage(110, LogLevel.Warning, "The Data Protection key ring in Redis had lost {KeyCount} keys (Redis restarted without its data?); they are back")]
+        [LoggerMessage(GatewayEventIds.KeyRing.Restored, LogLevel.Warning, "The Data Protection key ring in Redis had lost {KeyCount} keys (Redis restarted without its data?); they are back")]
         public static partial void Restored(ILogger logger, int keyCount);
 
-        [LoggerMessage(111, LogLevel.Warning, "The Data Protection key ring could not be loaded yet ({Fault}); retrying")]
+        [LoggerMessage(GatewayEventIds.KeyRing.NotLoaded, LogLevel.Warning, "The Data Protection key ring could not be loaded yet ({Fault}); retrying")]
         public static partial void NotLoaded(ILogger logger, string fault);
     }
 }

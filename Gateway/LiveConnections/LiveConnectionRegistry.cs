@@ -99,7 +99,7 @@ internal sealed partial class LiveConnectionRegistry(ISessionStore store, TimePr
 
     private static partial class Log
     {
-        [LoggerMessage(6101, LogLevel.Information, "Live connection of session {SessionHandle} closed: the session {Why}")]
+        [LoggerMessage(GatewayEventIds.LiveConnections.Closed, LogLevel.Information, "Live connection of session {SessionHandle} closed: the session {Why}")]
         public static partial void Closed(ILogger logger, string sessionHandle, string why);
     }
 }

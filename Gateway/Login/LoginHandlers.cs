@@ -216,25 +216,25 @@ internal sealed partial class LoginHandlers(
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress}")]
+        [LoggerMessage(GatewayEventIds.Login.SignedIn, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress}")]
         public static partial void SignedIn(ILogger logger, string user, string clientAddress);
 
-        [LoggerMessage(3002, LogLevel.Warning, "Audit: sign-in failed for {User} from {ClientAddress}: {FailureReason}")]
+        [LoggerMessage(GatewayEventIds.Login.SignInFailed, LogLevel.Warning, "Audit: sign-in failed for {User} from {ClientAddress}: {FailureReason}")]
         public static partial void SignInFailed(ILogger logger, string user, string clientAddress, string failureReason);
 
-        [LoggerMessage(3003, LogLevel.Information, "Audit: signed out {User} from {ClientAddress}, session {SessionHandle}")]
+        [LoggerMessage(GatewayEventIds.Login.SignedOut, LogLevel.Information, "Audit: signed out {User} from {ClientAddress}, session {SessionHandle}")]
         public static partial void SignedOut(ILogger logger, string user, string clientAddress, string sessionHandle);
 
-        [LoggerMessage(3005, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: too many password checks waiting (503)")]
+        [LoggerMessage(GatewayEventIds.Login.SignInBusy, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: too many password checks waiting (503)")]
         public static partial void SignInBusy(ILogger logger, string user, string clientAddress);
 
-        [LoggerMessage(3006, LogLevel.Warning, "Could not send the browser to provider {Provider} to sign out there too ({Fault}); the gateway session has ended")]
+        [LoggerMessage(GatewayEventIds.Login.ProviderSignOutSkipped, LogLevel.Warning, "Could not send the browser to provider {Provider} to sign out there too ({Fault}); the gateway session has ended")]
         public static partial void ProviderSignOutSkipped(ILogger logger, string provider, string fault);
 
-        [LoggerMessage(3006, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: the {Directory} directory did not answer (503)")]
+        [LoggerMessage(GatewayEventIds.Login.DirectoryUnavailable, LogLevel.Warning, "Sign-in for {User} from {ClientAddress} not checked: the {Directory} directory did not answer (503)")]
         public static partial void DirectoryUnavailable(ILogger logger, string user, string clientAddress, string directory);
 
-        [LoggerMessage(3004, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
+        [LoggerMessage(GatewayEventIds.Login.LockedOut, LogLevel.Warning, "Audit: sign-in refused for {User} from {ClientAddress}: locked out by {LockedBy} for {RetryAfterSeconds} s")]
         public static partial void LockedOut(ILogger logger, string user, string clientAddress, LockoutReason lockedBy, int retryAfterSeconds);
     }
 }

@@ -85,7 +85,7 @@ internal sealed partial class MetricsServer(
 
     private static partial class Log
     {
-        [LoggerMessage(9001, LogLevel.Information, "Metrics for Prometheus at http://{Address}:{Port}/metrics (management listener; never on the proxied port)")]
+        [LoggerMessage(GatewayEventIds.Metrics.Listening, LogLevel.Information, "Metrics for Prometheus at http://{Address}:{Port}/metrics (management listener; never on the proxied port)")]
         public static partial void Listening(ILogger logger, string address, int port);
     }
 }

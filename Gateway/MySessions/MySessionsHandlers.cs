@@ -233,13 +233,13 @@ internal sealed partial class MySessionsHandlers(
 
     private static partial class Log
     {
-        [LoggerMessage(5101, LogLevel.Information, "Audit: session {SessionHandle} of {User} ended by the user from {ClientAddress}")]
+        [LoggerMessage(GatewayEventIds.MySessions.EndedOwnSession, LogLevel.Information, "Audit: session {SessionHandle} of {User} ended by the user from {ClientAddress}")]
         public static partial void EndedOwnSession(ILogger logger, string user, string sessionHandle, string clientAddress);
 
-        [LoggerMessage(5102, LogLevel.Information, "Audit: {SessionCount} other sessions of {User} ended by the user from {ClientAddress}")]
+        [LoggerMessage(GatewayEventIds.MySessions.EndedOtherSessions, LogLevel.Information, "Audit: {SessionCount} other sessions of {User} ended by the user from {ClientAddress}")]
         public static partial void EndedOtherSessions(ILogger logger, string user, int sessionCount, string clientAddress);
 
-        [LoggerMessage(5103, LogLevel.Warning, "Audit: {User} from {ClientAddress} asked to end session {SessionHandle}, which is not a live session of theirs; nothing ended")]
+        [LoggerMessage(GatewayEventIds.MySessions.NotOwnSession, LogLevel.Warning, "Audit: {User} from {ClientAddress} asked to end session {SessionHandle}, which is not a live session of theirs; nothing ended")]
         public static partial void NotOwnSession(ILogger logger, string user, string sessionHandle, string clientAddress);
     }
 }

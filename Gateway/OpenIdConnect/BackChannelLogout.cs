@@ -210,13 +210,13 @@ internal sealed partial class BackChannelLogout(
 
     private static partial class Log
     {
-        [LoggerMessage(3111, LogLevel.Warning, "Audit: back-channel logout from provider {Provider} ended {Count} sessions of {Users}: {SessionHandles}")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.LoggedOut, LogLevel.Warning, "Audit: back-channel logout from provider {Provider} ended {Count} sessions of {Users}: {SessionHandles}")]
         public static partial void LoggedOut(ILogger logger, string provider, int count, string users, string sessionHandles);
 
-        [LoggerMessage(3112, LogLevel.Warning, "Audit: back-channel logout from provider {Provider} refused: {FailureReason}")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.LogoutRefused, LogLevel.Warning, "Audit: back-channel logout from provider {Provider} refused: {FailureReason}")]
         public static partial void Refused(ILogger logger, string provider, string failureReason);
 
-        [LoggerMessage(3113, LogLevel.Warning, "Back-channel logout from provider {Provider} could not be checked: its keys did not load ({Fault})")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.LogoutProviderUnreachable, LogLevel.Warning, "Back-channel logout from provider {Provider} could not be checked: its keys did not load ({Fault})")]
         public static partial void ProviderUnreachable(ILogger logger, string provider, string fault);
     }
 }

@@ -59,10 +59,10 @@ internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOpti
 
     private static partial class Log
     {
-        [LoggerMessage(3105, LogLevel.Error, "Sign-in at provider {Provider} refused by the provider: {ProviderError} ({ProviderErrorDescription}); check the client registered there (redirect URIs, client id and secret)")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.ProviderRefused, LogLevel.Error, "Sign-in at provider {Provider} refused by the provider: {ProviderError} ({ProviderErrorDescription}); check the client registered there (redirect URIs, client id and secret)")]
         public static partial void ProviderRefused(ILogger logger, string provider, string providerError, string providerErrorDescription);
 
-        [LoggerMessage(3104, LogLevel.Warning, "Sign-in at provider {Provider} could not start: its discovery document did not load ({Fault})")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.ProviderUnreachable, LogLevel.Warning, "Sign-in at provider {Provider} could not start: its discovery document did not load ({Fault})")]
         public static partial void ProviderUnreachable(ILogger logger, string provider, string fault);
     }
 }

@@ -201,13 +201,13 @@ internal sealed partial class ProviderSignIn(
 
     private static partial class Log
     {
-        [LoggerMessage(3101, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress} at provider {Provider}")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.SignedIn, LogLevel.Information, "Audit: sign-in succeeded for {User} from {ClientAddress} at provider {Provider}")]
         public static partial void SignedIn(ILogger logger, string user, string clientAddress, string provider);
 
-        [LoggerMessage(3102, LogLevel.Warning, "Audit: sign-in at provider {Provider} failed from {ClientAddress}: {FailureReason} ({FailureType})")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.SignInFailed, LogLevel.Warning, "Audit: sign-in at provider {Provider} failed from {ClientAddress}: {FailureReason} ({FailureType})")]
         public static partial void SignInFailed(ILogger logger, string provider, string clientAddress, string failureReason, string failureType);
 
-        [LoggerMessage(3103, LogLevel.Warning, "Audit: sign-in at provider {Provider} refused for {User} from {ClientAddress}: {FailureReason}")]
+        [LoggerMessage(GatewayEventIds.OpenIdConnect.SignInRefused, LogLevel.Warning, "Audit: sign-in at provider {Provider} refused for {User} from {ClientAddress}: {FailureReason}")]
         public static partial void SignInRefused(ILogger logger, string provider, string user, string clientAddress, string failureReason);
     }
 }

@@ -37,7 +37,7 @@ internal sealed partial class CanonicalPathMiddleware(RequestDelegate next, ILog
 
     private static partial class Log
     {
-        [LoggerMessage(7001, LogLevel.Information, "Request path refused: {Refusal}")]
+        [LoggerMessage(GatewayEventIds.Paths.PathRefused, LogLevel.Information, "Request path refused: {Refusal}")]
         public static partial void PathRefused(ILogger logger, CanonicalPath.Refusal refusal);
     }
 }

@@ -43,7 +43,7 @@ internal sealed partial class RouteRulesFilter(IOptions<SsoOptions> sso, ILogger
 
     private static partial class Log
     {
-        [LoggerMessage(140, LogLevel.Error, "The new ReverseProxy configuration is refused, the last good one stays in use: {Error}")]
+        [LoggerMessage(GatewayEventIds.Proxy.RouteRulesRefused, LogLevel.Error, "The new ReverseProxy configuration is refused, the last good one stays in use: {Error}")]
         public static partial void Refused(ILogger logger, string error);
     }
 }

@@ -52,7 +52,7 @@ internal static partial class TrustedProxiesExtensions
 
     private static partial class Log
     {
-        [LoggerMessage(135, LogLevel.Information, "Forwarded headers trusted from {TrustedProxies}, at most {ForwardLimit} hop(s)")]
+        [LoggerMessage(GatewayEventIds.TrustedProxies.Trusting, LogLevel.Information, "Forwarded headers trusted from {TrustedProxies}, at most {ForwardLimit} hop(s)")]
         public static partial void Trusting(ILogger logger, string trustedProxies, int forwardLimit);
     }
 }

@@ -296,13 +296,13 @@ internal sealed partial class LdapAccountDirectory(LdapDirectoryOptions options,
 
     private static partial class Log
     {
-        [LoggerMessage(8001, LogLevel.Warning, "LDAP directory did not answer ({Fault}, code {LdapErrorCode})")]
+        [LoggerMessage(GatewayEventIds.Identity.LdapUnavailable, LogLevel.Warning, "LDAP directory did not answer ({Fault}, code {LdapErrorCode})")]
         public static partial void Unavailable(ILogger logger, string fault, int ldapErrorCode);
 
-        [LoggerMessage(8002, LogLevel.Error, "LDAP directory refused the service account {BindDn}: check Sso:Ldap:BindDn and its password")]
+        [LoggerMessage(GatewayEventIds.Identity.LdapServiceAccountRefused, LogLevel.Error, "LDAP directory refused the service account {BindDn}: check Sso:Ldap:BindDn and its password")]
         public static partial void ServiceAccountRefused(ILogger logger, string bindDn);
 
-        [LoggerMessage(8003, LogLevel.Warning, "LDAP user filter matched more than one entry for {User}: nobody is signed in")]
+        [LoggerMessage(GatewayEventIds.Identity.LdapAmbiguous, LogLevel.Warning, "LDAP user filter matched more than one entry for {User}: nobody is signed in")]
         public static partial void Ambiguous(ILogger logger, string user);
     }
 }

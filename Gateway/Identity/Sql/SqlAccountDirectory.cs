@@ -188,10 +188,10 @@ internal sealed partial class SqlAccountDirectory : IAccountDirectory, IAsyncDis
 
     private static partial class Log
     {
-        [LoggerMessage(8101, LogLevel.Warning, "SQL directory: the stored password hash of {User} is of an unknown kind or malformed; that user cannot sign in")]
+        [LoggerMessage(GatewayEventIds.Identity.SqlUnsupportedHash, LogLevel.Warning, "SQL directory: the stored password hash of {User} is of an unknown kind or malformed; that user cannot sign in")]
         public static partial void UnsupportedHash(ILogger logger, string user);
 
-        [LoggerMessage(8102, LogLevel.Warning, "SQL directory did not answer ({Fault})")]
+        [LoggerMessage(GatewayEventIds.Identity.SqlUnavailable, LogLevel.Warning, "SQL directory did not answer ({Fault})")]
         public static partial void Unavailable(ILogger logger, string fault);
     }
 }
