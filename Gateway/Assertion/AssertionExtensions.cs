@@ -13,7 +13,7 @@ namespace Gateway.Assertion;
 /// </summary>
 internal static class AssertionExtensions
 {
-    public static IServiceCollection AddIdentityAssertion(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddAssertion(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AssertionOptions>().Bind(configuration.GetSection(AssertionOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AssertionOptions>, AssertionOptionsValidator>();
@@ -27,7 +27,7 @@ internal static class AssertionExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapIdentityAssertion(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    public static IEndpointRouteBuilder MapAssertion(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         var enabled = !string.IsNullOrEmpty(endpoints.ServiceProvider.GetRequiredService<IConfiguration>()
             .GetSection(AssertionOptions.SectionName)[nameof(AssertionOptions.Header)]);

@@ -24,7 +24,7 @@ internal static class ForwardAuthExtensions
     /// <summary>
     /// Must run before the forwarded-headers middleware: notes which address asks (see <see cref="ForwardAuthPeer"/>).
     /// </summary>
-    public static IApplicationBuilder UseForwardAuthPeer(this IApplicationBuilder app, string pathPrefix) =>
+    public static IApplicationBuilder UseForwardAuth(this IApplicationBuilder app, string pathPrefix) =>
         ForwardAuthPeer.Use(app, new PathString(pathPrefix + AuthPath));
 
     /// <summary>Any method: nginx's <c>auth_request</c> asks with the browser's own method.</summary>

@@ -23,7 +23,12 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The composition root: every capability added and mapped in one place.</summary>
+/// <summary>
+/// The composition root: every capability added and mapped in one place. Each capability folder <c>X</c> has one
+/// <c>XExtensions</c> class with <c>AddX(this IServiceCollection, …what it needs)</c> and, when it has them, <c>UseX</c>
+/// (its middleware) and <c>MapX(pathPrefix)</c> (its endpoints). Several share a name with a framework method of
+/// another signature (<c>AddIdentity</c>, <c>AddMetrics</c>, <c>AddOpenIdConnect</c>): these are the gateway's own.
+/// </summary>
 public static partial class GatewayHostingExtensions
 {
     public static WebApplicationBuilder AddSsoGateway(this WebApplicationBuilder builder)
@@ -34,25 +39,25 @@ public static partial class GatewayHostingExtensions
         builder.Services.AddOptions<SsoOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SsoOptions>, SsoOptionsValidator>();
 
-        builder.AddObservability();
-        builder.AddGatewayMetrics();
         builder.Services
+            .AddObservability(builder.Configuration, builder.Environment)
+            .AddMetrics(builder.Configuration)
             .AddTrustedProxies(builder.Configuration)
             .AddSessions(sso)
             .AddKeyRing(sso)
-            .AddUserDirectory()
+            .AddIdentity()
             .AddSessionCookie()
             .AddAuthenticatedSessions()
-            .AddAccessPolicies(sso)
-            .AddSignIn()
-            .AddOpenIdConnectSignIn(builder.Configuration, sso)
-            .AddAdminApi()
+            .AddAccess(sso)
+            .AddLogin()
+            .AddOpenIdConnect(builder.Configuration, sso)
+            .AddAdmin()
             .AddMySessions()
             .AddForwardAuth(builder.Configuration)
             .AddLiveConnections()
-            .AddIdentityAssertion(builder.Configuration)
-            .AddSsoProxy(builder.Configuration)
-            .AddDemoBackends(builder.Configuration);
+            .AddAssertion(builder.Configuration)
+            .AddProxy(builder.Configuration)
+            .AddDemo(builder.Configuration);
         return builder;
     }
 
@@ -72,29 +77,31 @@ public static partial class GatewayHostingExtensions
         var sso = app.Services.GetRequiredService<IOptions<SsoOptions>>();
         var prefix = app.Configuration.GetSection(SsoOptions.SectionName)[nameof(SsoOptions.PathPrefix)] ?? new SsoOptions().PathPrefix;
         // Before the forwarded headers replace the client address: forward-auth trusts the proxy that asks, not the browser.
-        app.UseForwardAuthPeer(prefix);
+        app.UseForwardAuth(prefix);
         // Before everything that reads the client address or scheme (request log, lockout, audit, sign-in URLs).
         app.UseTrustedProxies();
         // Outermost, so the line records the status the client got (a store fault is logged as the 503 it becomes).
-        app.UseRequestLogging();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = GatewayErrors.HandleAsync });
+        app.UseObservability();
+        // Turns what escapes into a 503 (store fault) or a bare 500, never a stack trace.
+        app.UseErrors();
         // Before anything reads the path: what is routed, authorised and forwarded is one canonical path.
-        app.UseCanonicalPaths();
-        app.UseSignInCookieDiscard();
+        app.UsePaths();
+        // Before authentication: a sign-in never sees the session cookie it arrived with (session fixation).
+        app.UseLogin();
         app.UseRouting();
         // The framework's authentication and authorization, with the signed-in request's hot path in front of them.
         app.UseAuthenticatedSessions();
         // After authorization: only admitted requests are held, and their session is known by now.
         app.UseLiveConnections();
 
-        app.MapHealthEndpoints(prefix);
-        app.MapSignIn(prefix);
+        app.MapObservability(prefix);
+        app.MapLogin(prefix);
         app.MapOpenIdConnect(prefix);
-        app.MapAdminApi(prefix);
+        app.MapAdmin(prefix);
         app.MapMySessions(prefix);
         app.MapForwardAuth(prefix);
-        app.MapIdentityAssertion(prefix);
-        app.MapReverseProxy().AnswerFromAuthenticatedSessions();
+        app.MapAssertion(prefix);
+        app.MapProxy().AnswerFromAuthenticatedSessions();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStoreChoice(app, sso));
         return app;

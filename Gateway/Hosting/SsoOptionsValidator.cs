@@ -140,7 +140,7 @@ internal sealed class SsoOptionsValidator(IHostEnvironment environment, IConfigu
     {
         foreach (var (name, policy) in options.Policies)
         {
-            if (AccessServiceCollectionExtensions.BuiltInPolicies.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (AccessExtensions.BuiltInPolicies.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 errors.Add($"Sso:Policies:{name}: '{name}' is reserved for the built-in policy.");
             }

@@ -21,7 +21,7 @@ public static partial class StartupErrors
         InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match =>
             [$"{match.Groups["key"].Value}: '{match.Groups["value"].Value}' is not {Expected(match.Groups["type"].Value)}."],
         InvalidOperationException { InnerException: AggregateException proxy } when exception.Message == ProxyConfigFailure =>
-            proxy.InnerExceptions.Select(e => $"{Proxy.ProxyServiceCollectionExtensions.SectionName}: {e.Message}").ToList(),
+            proxy.InnerExceptions.Select(e => $"{Proxy.ProxyExtensions.SectionName}: {e.Message}").ToList(),
         AggregateException aggregate => aggregate.InnerExceptions.Select(Describe).Where(m => m is not null).SelectMany(m => m!).ToList() is { Count: > 0 } all ? all : null,
         _ when exception.InnerException is not null => Describe(exception.InnerException),
         _ => null,

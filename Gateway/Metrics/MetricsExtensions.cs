@@ -19,17 +19,17 @@ internal static class MetricsExtensions
     /// Always registers <see cref="GatewayMetrics"/> (its calls are nearly free without a listener); the exporter and
     /// the management listener only with <c>Sso:Metrics:Enabled</c>.
     /// </summary>
-    public static WebApplicationBuilder AddGatewayMetrics(this WebApplicationBuilder builder)
+    public static IServiceCollection AddMetrics(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = builder.Configuration.GetSection(MetricsOptions.SectionName);
-        builder.Services.AddOptions<MetricsOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
-        builder.Services.AddSingleton<GatewayMetrics>();
+        var section = configuration.GetSection(MetricsOptions.SectionName);
+        services.AddOptions<MetricsOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        services.AddSingleton<GatewayMetrics>();
         if (section.Get<MetricsOptions>() is not { Enabled: true })
         {
-            return builder;
+            return services;
         }
-        builder.Services.AddOpenTelemetry()
+        services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(GatewayMetrics.MeterName))
             .WithMetrics(metrics => metrics
                 .AddMeter(GatewayMetrics.MeterName)
@@ -38,7 +38,7 @@ internal static class MetricsExtensions
                 // Every scrape collects afresh: only the scraper reaches this port, and a cached answer (the exporter's
                 // default is 300 ms) would hide what happened just before it.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
-        builder.Services.AddHostedService<MetricsServer>();
-        return builder;
+        services.AddHostedService<MetricsServer>();
+        return services;
     }
 }

@@ -12,19 +12,19 @@ internal static class ObservabilityExtensions
     private const string ReadyTag = "ready";
 
     /// <summary>Serilog (readable console in Development, compact JSON elsewhere) and the health checks.</summary>
-    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var development = builder.Environment.IsDevelopment();
+        var development = environment.IsDevelopment();
         // Each host keeps its own logger (preserveStaticLogger): the static Log.Logger is process-wide, so with it two
         // gateways in one process (the tests) would write to each other's sinks.
-        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
+        services.AddSerilog(preserveStaticLogger: true, configureLogger: (provider, logger) =>
         {
             logger.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
-                .ReadFrom.Configuration(builder.Configuration)
-                .ReadFrom.Services(services);
+                .ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(provider);
             if (development)
             {
                 // Plain text, one event a line: what people typed (a username, a path) must not start a line of its own,
@@ -41,19 +41,19 @@ internal static class ObservabilityExtensions
                     new RenderedCompactJsonFormatter(), Console.OpenStandardOutput(), TimeSpan.FromMilliseconds(100), queueLimit: 100_000));
             }
         });
-        builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: [ReadyTag]);
-        return builder;
+        services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: [ReadyTag]);
+        return services;
     }
 
     /// <summary>One line per request: see <see cref="RequestLogMiddleware"/>.</summary>
-    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseObservability(this IApplicationBuilder app) =>
         app.UseMiddleware<RequestLogMiddleware>(app.ApplicationServices.GetRequiredService<Serilog.ILogger>());
 
     /// <summary>
     /// <c>healthz</c>: the process runs. <c>readyz</c>: the session store answers. Both are probes (Kubernetes asks
     /// them 18 times a minute per pod): the request log leaves out their successes, never their failures.
     /// </summary>
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    public static IEndpointRouteBuilder MapObservability(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         endpoints.MapHealthChecks(pathPrefix + "/healthz", new HealthCheckOptions { Predicate = _ => false })
             .AllowAnonymous().WithMetadata(HealthProbeEndpoint.Instance);

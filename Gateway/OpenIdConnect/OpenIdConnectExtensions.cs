@@ -18,7 +18,7 @@ namespace Gateway.OpenIdConnect;
 /// </summary>
 internal static class OpenIdConnectExtensions
 {
-    public static IServiceCollection AddOpenIdConnectSignIn(this IServiceCollection services, IConfiguration configuration, SsoOptions sso)
+    public static IServiceCollection AddOpenIdConnect(this IServiceCollection services, IConfiguration configuration, SsoOptions sso)
     {
         var providers = OpenIdConnectProviders.From(configuration, sso.PathPrefix);
         services.AddSingleton(providers);

@@ -41,9 +41,3 @@ internal sealed partial class CanonicalPathMiddleware(RequestDelegate next, ILog
         public static partial void PathRefused(ILogger logger, CanonicalPath.Refusal refusal);
     }
 }
-
-internal static class CanonicalPathExtensions
-{
-    /// <summary>Before routing: every later step sees the canonical path or the request is refused.</summary>
-    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.UseMiddleware<CanonicalPathMiddleware>();
-}

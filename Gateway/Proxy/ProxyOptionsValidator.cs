@@ -12,7 +12,7 @@ internal sealed class ProxyOptionsValidator(IConfiguration configuration) : IVal
     public ValidateOptionsResult Validate(string? name, SsoOptions options)
     {
         var errors = new List<string>();
-        RouteRules.Check(configuration.GetSection(ProxyServiceCollectionExtensions.SectionName), options, errors);
+        RouteRules.Check(configuration.GetSection(ProxyExtensions.SectionName), options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -27,7 +27,7 @@ internal static class RouteRules
         /// <summary>Keys as the configuration names them (YARP keeps the route id and the order of the hosts).</summary>
         public static Route From(RouteConfig route)
         {
-            var key = $"{ProxyServiceCollectionExtensions.SectionName}:Routes:{route.RouteId}";
+            var key = $"{ProxyExtensions.SectionName}:Routes:{route.RouteId}";
             var match = route.Match;
             var hasMatch = match is not null
                 && (match.Path is not null || match.Hosts is not null || match.Methods is not null || match.Headers is not null || match.QueryParameters is not null);
@@ -44,7 +44,7 @@ internal static class RouteRules
 
         public static Cluster From(ClusterConfig cluster)
         {
-            var key = $"{ProxyServiceCollectionExtensions.SectionName}:Clusters:{cluster.ClusterId}";
+            var key = $"{ProxyExtensions.SectionName}:Clusters:{cluster.ClusterId}";
             return new(key, (cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
                 .Select(d => ($"{key}:Destinations:{d.Key}", (string?)d.Value.Address)).ToList());
         }
@@ -75,7 +75,7 @@ internal static class RouteRules
         var key = route.Key;
         var policy = route.Policy;
         if (!string.IsNullOrEmpty(policy)
-            && !AccessServiceCollectionExtensions.BuiltInPolicies.Contains(policy, StringComparer.OrdinalIgnoreCase)
+            && !AccessExtensions.BuiltInPolicies.Contains(policy, StringComparer.OrdinalIgnoreCase)
             && !options.Policies.ContainsKey(policy))
         {
             errors.Add($"{key}:AuthorizationPolicy: unknown policy '{policy}' (define it under Sso:Policies, or use default or anonymous).");

@@ -3,13 +3,13 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Gateway.Access;
 
-internal static class AccessServiceCollectionExtensions
+internal static class AccessExtensions
 {
     /// <summary>Policy names a route may use besides those of <c>Sso:Policies</c> (YARP's own, case-insensitive).</summary>
     public static readonly string[] BuiltInPolicies = ["default", "anonymous"];
 
     /// <summary>Registers every <c>Sso:Policies</c> entry as an authorization policy of the same name.</summary>
-    public static IServiceCollection AddAccessPolicies(this IServiceCollection services, SsoOptions sso)
+    public static IServiceCollection AddAccess(this IServiceCollection services, SsoOptions sso)
     {
         services.AddAuthorization(authorization =>
         {

@@ -5,9 +5,10 @@ using Gateway.Sessions;
 
 namespace Gateway.Login;
 
-internal static class LoginServiceCollectionExtensions
+internal static class LoginExtensions
 {
-    public static IServiceCollection AddSignIn(this IServiceCollection services)
+    /// <summary>The password sign-in and sign-out: handlers, lockout, the bound on password checks, antiforgery.</summary>
+    public static IServiceCollection AddLogin(this IServiceCollection services)
     {
         services.AddSingleton<ReturnUrlValidator>();
         services.TryAddSingleton(TimeProvider.System);
@@ -33,15 +34,15 @@ internal static class LoginServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Must run before authentication: see <see cref="SignInCookieDiscard"/>.</summary>
-    public static IApplicationBuilder UseSignInCookieDiscard(this IApplicationBuilder app)
+    /// <summary>The sign-in's middleware, before authentication: see <see cref="SignInCookieDiscard"/>.</summary>
+    public static IApplicationBuilder UseLogin(this IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<SsoOptions>>().Value;
         return app.UseMiddleware<SignInCookieDiscard>(options.PathPrefix, Cookies.GatewayCookieNames.SessionOnly(options));
     }
 
     /// <summary>Maps <c>login</c>, <c>logout</c> and <c>userinfo</c> under the prefix, on every host.</summary>
-    public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    public static IEndpointRouteBuilder MapLogin(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         var group = endpoints.MapGroup(pathPrefix).AllowAnonymous();
         group.MapGet("/login", (HttpContext context, LoginHandlers handlers) => handlers.ShowSignIn(context));

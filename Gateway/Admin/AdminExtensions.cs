@@ -8,16 +8,16 @@ namespace Gateway.Admin;
 /// list a user's live sessions, end them all, end one by its handle. It answers only on <c>Sso:LoginHost</c>
 /// (<see cref="AdminHost"/>), and its DELETEs only to requests from that origin (<see cref="SameOriginOnly"/>). Without <c>Sso:AdminPolicy</c> it is switched off: every path under it answers 404.
 /// </summary>
-internal static partial class AdminApiExtensions
+internal static partial class AdminExtensions
 {
-    public static IServiceCollection AddAdminApi(this IServiceCollection services)
+    public static IServiceCollection AddAdmin(this IServiceCollection services)
     {
         services.AddSingleton<AdminHandlers>();
         services.AddSingleton<IValidateOptions<SsoOptions>, AdminOptionsValidator>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints, string pathPrefix)
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         // Read from configuration, not the options: validation (which names a bad key) runs when the host starts.
         var sso = endpoints.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(SsoOptions.SectionName);
@@ -32,7 +32,7 @@ internal static partial class AdminApiExtensions
         var admin = endpoints.MapGroup(pathPrefix + "/admin").RequireAuthorization(policy);
         if (string.IsNullOrWhiteSpace(loginHost))
         {
-            Log.AdminOnEveryHost(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApiExtensions)));
+            Log.AdminOnEveryHost(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminExtensions)));
         }
         else
         {

@@ -5,9 +5,13 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Identity;
 
-internal static class IdentityServiceCollectionExtensions
+internal static class IdentityExtensions
 {
-    public static IServiceCollection AddUserDirectory(this IServiceCollection services)
+    /// <summary>
+    /// The user directories (users file, LDAP, SQL) and password verification, and the revocation of sessions when a
+    /// directory edit removes, disables or re-keys an account (the gateway's own, not ASP.NET Core Identity).
+    /// </summary>
+    public static IServiceCollection AddIdentity(this IServiceCollection services)
     {
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<PasswordVerifier>();

@@ -1,6 +1,6 @@
 namespace Gateway.Demo;
 
-internal static class DemoBackendsExtensions
+internal static class DemoExtensions
 {
     public const string SectionName = "Demo:Backends";
 
@@ -8,7 +8,7 @@ internal static class DemoBackendsExtensions
     /// Development convenience: <c>Demo:Backends</c> (<c>"app1": "http://127.0.0.1:5101"</c>) starts echo backends
     /// beside the gateway, so <c>dotnet run</c> alone shows single sign-on across two hosts.
     /// </summary>
-    public static IServiceCollection AddDemoBackends(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDemo(this IServiceCollection services, IConfiguration configuration)
     {
         var backends = configuration.GetSection(SectionName).GetChildren()
             .Where(b => !string.IsNullOrEmpty(b.Value))

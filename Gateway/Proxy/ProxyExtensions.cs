@@ -4,13 +4,13 @@ using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy;
 
-internal static class ProxyServiceCollectionExtensions
+internal static class ProxyExtensions
 {
     public const string SectionName = "ReverseProxy";
 
     /// <summary>YARP from the <c>ReverseProxy</c> section, every route secured by default, held to the
     /// gateway's route rules at startup and on every reload, and given the identity headers.</summary>
-    public static IServiceCollection AddSsoProxy(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddProxy(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IValidateOptions<SsoOptions>, ProxyOptionsValidator>();
         services.AddSingleton<IdentityHeadersTransform>();
@@ -25,4 +25,7 @@ internal static class ProxyServiceCollectionExtensions
             });
         return services;
     }
+
+    /// <summary>Every route of the <c>ReverseProxy</c> section, forwarded by YARP.</summary>
+    public static ReverseProxyConventionBuilder MapProxy(this IEndpointRouteBuilder endpoints) => endpoints.MapReverseProxy();
 }
