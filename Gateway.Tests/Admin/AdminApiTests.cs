@@ -6,21 +6,13 @@ using Gateway.Tests.TestInfrastructure;
 namespace Gateway.Tests.Admin;
 
 /// <summary>Operators list and end sessions through <c>/_sso/admin</c>, guarded by the policy named in <c>Sso:AdminPolicy</c>.</summary>
-public abstract class AdminApiTests : IAsyncLifetime
+public abstract class AdminApiTests : GatewayTestBase
 {
-    protected GatewayHost Gateway { get; private set; } = null!;
-
-    protected abstract Dictionary<string, string?> StoreSettings();
-
-    public async Task InitializeAsync()
+    protected override Task<GatewayHost> StartDefaultGatewayAsync() => StartGatewayAsync(new Dictionary<string, string?>
     {
-        var settings = StoreSettings();
-        settings["Sso:AdminPolicy"] = "admins";
-        settings["Sso:LoginHost"] = GatewayHost.Login;
-        Gateway = await GatewayHost.StartAsync(settings);
-    }
-
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+        ["Sso:AdminPolicy"] = "admins",
+        ["Sso:LoginHost"] = GatewayHost.Login,
+    });
 
     [Fact]
     public async Task Admin_ListsUsersLiveSessions_ByHandleOnly()

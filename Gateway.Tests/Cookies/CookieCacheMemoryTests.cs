@@ -115,20 +115,12 @@ public sealed partial class CookieCacheMemoryTests : IDisposable
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         };
         var form = await http.GetStringAsync("/_sso/login");
-        var token = WebUtility.HtmlDecode(TokenField().Match(form).Groups[1].Value);
-        using var signIn = await http.PostAsync("/_sso/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = user.Username,
-            ["password"] = user.Password,
-            ["returnUrl"] = "/",
-        }));
+        var token = GatewayClient.FormToken(form);
+        using var signIn = await http.PostAsync("/_sso/login",
+            new FormUrlEncodedContent(GatewayClient.SignInForm(token, user.Username, user.Password, returnUrl: "/")));
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         return jar.GetCookies(new Uri($"http://127.0.0.1:{port}"))["sso_session"]!.Value;
     }
-
-    [GeneratedRegex("name=\"__antiforgery\" value=\"([^\"]*)\"")]
-    private static partial Regex TokenField();
 
     public void Dispose() => Directory.Delete(_contentRoot, recursive: true);
 }

@@ -9,16 +9,8 @@ namespace Gateway.Tests.EndToEnd;
 /// The gateway runs on Kestrel with the test settings (cookie Domain=.sso.localhost, not Secure: plain http).
 /// Run once per session store.
 /// </summary>
-public abstract class BrowserSignInTests : IAsyncLifetime
+public abstract class BrowserSignInTests : GatewayTestBase
 {
-    protected GatewayHost Gateway { get; private set; } = null!;
-
-    protected abstract Task<GatewayHost> StartGatewayAsync();
-
-    public async Task InitializeAsync() => Gateway = await StartGatewayAsync();
-
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
-
     [Fact]
     public async Task SignInOnApp1_InChromium_IsSignedInOnApp2_UntilSignedOut()
     {
@@ -78,7 +70,7 @@ public abstract class BrowserSignInTests : IAsyncLifetime
 
 public sealed class BrowserSignInTests_InMemory : BrowserSignInTests
 {
-    protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync();
+    protected override Dictionary<string, string?> StoreSettings() => [];
 
     [Fact]
     public async Task SignInPage_OnPhoneWidth_FitsTheScreenWithTappableFields()
@@ -108,5 +100,5 @@ public sealed class BrowserSignInTests_InMemory : BrowserSignInTests
 [Collection(RedisCollection.Name)]
 public sealed class BrowserSignInTests_Redis(RedisServerFixture redis) : BrowserSignInTests
 {
-    protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(GatewayHost.RedisSettings(redis));
+    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis);
 }

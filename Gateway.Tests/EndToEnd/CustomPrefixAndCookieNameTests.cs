@@ -25,10 +25,8 @@ public sealed class CustomPrefixAndCookieNameTests : IAsyncLifetime
 
         using var form = await client.GetAsync(GatewayHost.App1, "/auth/login", asBrowser: true);
         var token = GatewayClient.FormToken(await form.Content.ReadAsStringAsync());
-        using var signIn = await client.PostFormAsync(GatewayHost.App1, "/auth/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token, ["username"] = "bob", ["password"] = TestUsers.BobPassword, ["returnUrl"] = "/x",
-        });
+        using var signIn = await client.PostFormAsync(GatewayHost.App1, "/auth/login",
+            GatewayClient.SignInForm(token, "bob", TestUsers.BobPassword, returnUrl: "/x"));
 
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         Assert.NotNull(client.SessionCookie(GatewayHost.App2, "corp_sid"));

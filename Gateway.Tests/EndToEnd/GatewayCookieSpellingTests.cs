@@ -80,13 +80,7 @@ public sealed class GatewayCookieSpellingTests(GatewayCookieSpellingTests.Signed
         var token = await victim.GetSignInTokenAsync(GatewayHost.App1);
         victim.Cookies.Add(new Cookie(name, fixture.BobsCookie, "/", ".sso.localhost"));
 
-        using var signIn = await victim.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = TestUsers.Alice.Username,
-            ["password"] = TestUsers.Alice.Password,
-            ["returnUrl"] = "/",
-        });
+        using var signIn = await victim.PostSignInAsync(GatewayHost.App1, token, TestUsers.Alice, returnUrl: "/");
 
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         var issued = victim.SessionCookie()!.Value;

@@ -9,17 +9,11 @@ namespace Gateway.Tests.EndToEnd;
 /// Requests an attacker sends on purpose, against the real gateway: each gets a 4xx from the gateway or from
 /// Kestrel's limits, never a 5xx, and the gateway goes on serving a signed-in user. Run once per session store.
 /// </summary>
-public abstract class HostileRequestTests : IAsyncLifetime
+public abstract class HostileRequestTests : GatewayTestBase
 {
     private readonly CapturingLogSink _log = new();
 
-    protected GatewayHost Gateway { get; private set; } = null!;
-
-    protected abstract Dictionary<string, string?> StoreSettings();
-
-    public async Task InitializeAsync() => Gateway = await GatewayHost.StartAsync(StoreSettings(), _log.AddTo);
-
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    protected override Task<GatewayHost> StartDefaultGatewayAsync() => StartGatewayAsync(services: _log.AddTo);
 
     [Fact]
     public async Task OversizedCookieHeader_Gets431()

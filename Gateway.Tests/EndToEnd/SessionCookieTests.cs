@@ -92,13 +92,8 @@ public abstract class SessionCookieTests : GatewayTestBase
         {
             post.Headers.Add("X-Forwarded-Proto", forwardedProto);
         }
-        post.Content = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__antiforgery"] = GatewayClient.FormToken(html),
-            ["username"] = TestUsers.Alice.Username,
-            ["password"] = TestUsers.Alice.Password,
-            ["returnUrl"] = "/",
-        });
+        post.Content = new FormUrlEncodedContent(
+            GatewayClient.SignInForm(GatewayClient.FormToken(html), TestUsers.Alice.Username, TestUsers.Alice.Password, returnUrl: "/"));
         return (form, await client.SendAsync(post));
     }
 
@@ -112,13 +107,7 @@ public abstract class SessionCookieTests : GatewayTestBase
         using var victim = Gateway.CreateClient();
         var token = await victim.GetSignInTokenAsync(GatewayHost.App1);
         victim.Cookies.Add(new System.Net.Cookie("sso_session", planted, "/", ".sso.localhost"));
-        using var signIn = await victim.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = TestUsers.Alice.Username,
-            ["password"] = TestUsers.Alice.Password,
-            ["returnUrl"] = "/",
-        });
+        using var signIn = await victim.PostSignInAsync(GatewayHost.App1, token, TestUsers.Alice, returnUrl: "/");
 
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         var issued = SetCookies.Find(signIn)?.Value.ToString();
@@ -141,13 +130,7 @@ public abstract class SessionCookieTests : GatewayTestBase
         (await client.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
         var first = client.SessionCookie()!.Value;
 
-        using var again = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = TestUsers.Bob.Username,
-            ["password"] = TestUsers.Bob.Password,
-            ["returnUrl"] = "/",
-        });
+        using var again = await client.PostSignInAsync(GatewayHost.App1, token, TestUsers.Bob, returnUrl: "/");
 
         Assert.Equal(HttpStatusCode.Found, again.StatusCode);
         var second = client.SessionCookie()!.Value;

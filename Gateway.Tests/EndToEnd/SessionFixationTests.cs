@@ -7,14 +7,12 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>SPEC §6: every sign-in issues a new session id; a signed-out session is dead on every instance.</summary>
-public abstract class SessionFixationTests
+public abstract class SessionFixationTests : GatewayTestBase
 {
-    private protected abstract Task<GatewayHost> StartGatewayAsync();
-
     [Fact]
     public async Task SessionFixation_AttackersPlantedSessionCookie_IsNotTheVictimsSessionAfterSignIn()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var attacker = gateway.CreateClient();
         using (await attacker.SignInAsync(GatewayHost.App1, TestUsers.Bob)) { }
         var planted = attacker.SessionCookie()!.Value;
@@ -23,7 +21,7 @@ public abstract class SessionFixationTests
         using var victim = gateway.CreateClient();
         var token = await victim.GetSignInTokenAsync(GatewayHost.App1);
         victim.Cookies.Add(new Cookie("sso_session", planted, "/", ".sso.localhost"));
-        using var signIn = await PostSignInAsync(victim, token, TestUsers.Alice);
+        using var signIn = await victim.PostSignInAsync(GatewayHost.App1, token, TestUsers.Alice, returnUrl: "/");
 
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         var issued = victim.SessionCookie()!.Value;
@@ -38,7 +36,7 @@ public abstract class SessionFixationTests
     [Fact]
     public async Task SessionFixation_ForgedCookieValue_IsReplacedAtSignIn_AndStillRefused()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var victim = gateway.CreateClient();
         const string forged = "CfDJ8attacker-chosen-value";
         victim.Cookies.Add(new Cookie("sso_session", forged, "/", ".sso.localhost"));
@@ -56,14 +54,14 @@ public abstract class SessionFixationTests
     [Fact]
     public async Task SignInAgain_FromAFormOpenedEarlier_IssuesANewSessionId()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         var firstTab = await client.GetSignInTokenAsync(GatewayHost.App1);
         var secondTab = await client.GetSignInTokenAsync(GatewayHost.App1);
-        using (await PostSignInAsync(client, firstTab, TestUsers.Alice)) { }
+        using (await client.PostSignInAsync(GatewayHost.App1, firstTab, TestUsers.Alice, returnUrl: "/")) { }
         var before = client.SessionCookie()!.Value;
 
-        using (var again = await PostSignInAsync(client, secondTab, TestUsers.Bob))
+        using (var again = await client.PostSignInAsync(GatewayHost.App1, secondTab, TestUsers.Bob, returnUrl: "/"))
         {
             Assert.Equal(HttpStatusCode.Found, again.StatusCode);
         }
@@ -76,7 +74,7 @@ public abstract class SessionFixationTests
     [Fact]
     public async Task SignOut_ThenReplayOldCookie_IsRefused()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         using (await client.SignInAsync(GatewayHost.App1, TestUsers.Alice)) { }
         var stolen = client.SessionCookie()!.Value;
@@ -98,7 +96,7 @@ public abstract class SessionFixationTests
     [Fact]
     public async Task SignOut_ExpiresTheCookie_WithTheSameDomainAndPath()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         using (await client.SignInAsync(GatewayHost.App1, TestUsers.Alice)) { }
 
@@ -109,15 +107,6 @@ public abstract class SessionFixationTests
         Assert.Contains("domain=.sso.localhost", expiry, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/", expiry, StringComparison.OrdinalIgnoreCase);
     }
-
-    private static Task<HttpResponseMessage> PostSignInAsync(GatewayClient client, string token, TestUsers.User user) =>
-        client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = user.Username,
-            ["password"] = user.Password,
-            ["returnUrl"] = "/",
-        });
 
     /// <summary>A fresh client that sends exactly this session cookie, as someone replaying a copied cookie would.</summary>
     internal static GatewayClient CookieClient(GatewayHost gateway, string value)
@@ -142,13 +131,13 @@ public abstract class SessionFixationTests
 
 public sealed class SessionFixationTests_InMemory : SessionFixationTests
 {
-    private protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync();
+    protected override Dictionary<string, string?> StoreSettings() => [];
 }
 
 [Collection(RedisCollection.Name)]
 public sealed class SessionFixationTests_Redis(RedisServerFixture redis) : SessionFixationTests
 {
-    private protected override Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(GatewayHost.RedisSettings(redis));
+    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis);
 
     [Fact]
     public async Task SignOutOnOneInstance_KillsTheSessionOnEveryInstance()

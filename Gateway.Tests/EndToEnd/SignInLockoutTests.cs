@@ -4,25 +4,18 @@ using Gateway.Tests.TestInfrastructure;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>SPEC §9 lockout over real sockets, run once per store. Every client here comes from 127.0.0.1.</summary>
-public abstract class SignInLockoutTests
+public abstract class SignInLockoutTests : GatewayTestBase
 {
     /// <summary>The documented defaults (5 failures in 15 minutes), which the test host otherwise raises.</summary>
-    private protected static Dictionary<string, string?> LockoutDefaults(IDictionary<string, string?>? overrides = null)
-    {
-        var settings = new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "5", ["Sso:Lockout:Window"] = "00:15:00" };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-        return settings;
-    }
+    private protected static Dictionary<string, string?> LockoutDefaults(IDictionary<string, string?>? overrides = null) =>
+        TestSettings.Merge(new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "5", ["Sso:Lockout:Window"] = "00:15:00" }, overrides);
 
-    private protected abstract Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null);
+    protected override Task<GatewayHost> StartDefaultGatewayAsync() => StartGatewayAsync(LockoutDefaults());
 
     [Fact]
     public async Task PasswordGuessing_SixthAttemptWithRightPassword_Is429WithRetryAfter()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         await FailAsync(client, "alice", times: 5);
 
@@ -42,7 +35,7 @@ public abstract class SignInLockoutTests
     [Fact]
     public async Task PasswordGuessing_CaseAndSpaceVariantsOfTheName_ShareOneCounter()
     {
-        await using var gateway = await StartGatewayAsync(new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "3" });
+        var gateway = await StartGatewayAsync(LockoutDefaults(new Dictionary<string, string?> { ["Sso:Lockout:MaxFailures"] = "3" }));
         using var first = gateway.CreateClient();
         await FailAsync(first, "Alice", times: 1);
         await FailAsync(first, " ALICE ", times: 1);
@@ -56,7 +49,7 @@ public abstract class SignInLockoutTests
     [Fact]
     public async Task ParallelPasswordGuessing_NeverGetsMoreThanMaxFailuresGuesses()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         var tokens = new List<string>();
         for (var i = 0; i < 20; i++)
@@ -64,8 +57,7 @@ public abstract class SignInLockoutTests
             tokens.Add(await client.GetSignInTokenAsync(GatewayHost.App1));
         }
 
-        var responses = await Task.WhenAll(tokens.Select((token, i) => client.PostFormAsync(GatewayHost.App1, "/_sso/login",
-            new Dictionary<string, string> { ["__antiforgery"] = token, ["username"] = "alice", ["password"] = "guess-" + i })));
+        var responses = await Task.WhenAll(tokens.Select((token, i) => client.PostSignInAsync(GatewayHost.App1, token, "alice", "guess-" + i)));
 
         var statuses = responses.Select(r => r.StatusCode).ToList();
         foreach (var response in responses)
@@ -81,7 +73,7 @@ public abstract class SignInLockoutTests
     [Fact]
     public async Task PasswordSpraying_OtherUsernameFromSameAddress_IsLockedByAddress()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var client = gateway.CreateClient();
         string[] names = ["alice", "bob", "nobody", "carol", "zed"];
         foreach (var name in names)
@@ -99,7 +91,7 @@ public abstract class SignInLockoutTests
     [Fact]
     public async Task SuccessfulSignIn_DoesNotResetTheAddressCounter()
     {
-        await using var gateway = await StartGatewayAsync();
+        var gateway = Gateway;
         using var attacker = gateway.CreateClient();
         await FailAsync(attacker, "alice", times: 4);
 
@@ -117,11 +109,11 @@ public abstract class SignInLockoutTests
     [Fact]
     public async Task AfterTheWindow_SignInWorksAgain()
     {
-        await using var gateway = await StartGatewayAsync(new Dictionary<string, string?>
+        var gateway = await StartGatewayAsync(LockoutDefaults(new Dictionary<string, string?>
         {
             ["Sso:Lockout:MaxFailures"] = "2",
             ["Sso:Lockout:Window"] = "00:00:02",
-        });
+        }));
         using var client = gateway.CreateClient();
         await FailAsync(client, "alice", times: 2);
         using (var locked = await client.SignInAsync(GatewayHost.App1, TestUsers.Alice))
@@ -154,8 +146,7 @@ public abstract class SignInLockoutTests
 
 public sealed class SignInLockoutTests_InMemory : SignInLockoutTests
 {
-    private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null) =>
-        GatewayHost.StartAsync(LockoutDefaults(settings));
+    protected override Dictionary<string, string?> StoreSettings() => [];
 
     /// <summary>A name the users file does not have counts towards its own lockout like one it has (LDAP and SQL: their tests).</summary>
     [Theory]
@@ -173,15 +164,7 @@ public sealed class SignInLockoutTests_InMemory : SignInLockoutTests
 [Collection(RedisCollection.Name)]
 public sealed class SignInLockoutTests_Redis(RedisServerFixture redis) : SignInLockoutTests
 {
-    private protected override Task<GatewayHost> StartGatewayAsync(IDictionary<string, string?>? settings = null)
-    {
-        var all = GatewayHost.RedisSettings(redis);
-        foreach (var (key, value) in LockoutDefaults(settings))
-        {
-            all[key] = value;
-        }
-        return GatewayHost.StartAsync(all);
-    }
+    protected override Dictionary<string, string?> StoreSettings() => GatewayHost.RedisSettings(redis);
 
     [Fact]
     public async Task TwoInstancesSharingRedis_AddUpFailures()
@@ -212,12 +195,7 @@ public sealed class SignInLockoutTests_Redis(RedisServerFixture redis) : SignInL
         redis.Freeze();
         try
         {
-            using var response = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-            {
-                ["__antiforgery"] = token,
-                ["username"] = TestUsers.Alice.Username,
-                ["password"] = TestUsers.Alice.Password,
-            });
+            using var response = await client.PostSignInAsync(GatewayHost.App1, token, TestUsers.Alice);
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.NotNull(response.Headers.RetryAfter);

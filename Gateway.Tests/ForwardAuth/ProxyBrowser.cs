@@ -66,13 +66,8 @@ internal sealed partial class ProxyBrowser : IDisposable
         Assert.True(action.Success && returnUrl.Success, "a sign-in form: " + html[..Math.Min(html.Length, 500)]);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(pageUrl), WebUtility.HtmlDecode(action.Groups[1].Value)))
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["__antiforgery"] = GatewayClient.FormToken(html),
-                ["username"] = user.Username,
-                ["password"] = user.Password,
-                ["returnUrl"] = WebUtility.HtmlDecode(returnUrl.Groups[1].Value),
-            }),
+            Content = new FormUrlEncodedContent(GatewayClient.SignInForm(
+                GatewayClient.FormToken(html), user.Username, user.Password, WebUtility.HtmlDecode(returnUrl.Groups[1].Value))),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
         return await Http.SendAsync(request);

@@ -3,8 +3,6 @@ using Gateway.Demo;
 using Gateway.Hosting;
 using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 
@@ -53,16 +51,18 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
             overrides[$"ReverseProxy:Clusters:{module}:Destinations:d1:Address"] = backend.Url;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = "Production",
-            ContentRootPath = _contentRoot,
-            ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
-        });
-        builder.Configuration.AddInMemoryCollection(overrides);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // As Program.cs builds it, from command-line arguments.
+        var builder = WebApplication.CreateBuilder(
+        [
+            "--environment=Production",
+            $"--contentRoot={_contentRoot}",
+            $"--applicationName={typeof(GatewayHostingExtensions).Assembly.GetName().Name}",
+            "--urls=http://127.0.0.1:0",
+            .. overrides.Select(kv => $"--{kv.Key}={kv.Value}"),
+        ]);
         builder.AddSsoGateway();
         _app = builder.Build();
+        _app.ValidateGatewayConfiguration();
         _app.MapSsoGateway();
         await _app.StartAsync();
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
@@ -132,7 +132,7 @@ public sealed class ExampleConfigurationTests(RedisServerFixture redis) : IAsync
         using var form = await SendAsync(HttpMethod.Get, "www.example.com", "/_sso/login", browser: true);
         var token = GatewayClient.FormToken(await form.Content.ReadAsStringAsync());
         using var signIn = await SendAsync(HttpMethod.Post, "www.example.com", "/_sso/login", browser: true,
-            form: new() { ["__antiforgery"] = token, ["username"] = "alice", ["password"] = AlicePassword, ["returnUrl"] = "https://mail.example.com/inbox" });
+            form: GatewayClient.SignInForm(token, "alice", AlicePassword, returnUrl: "https://mail.example.com/inbox"));
 
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
         Assert.Equal("https://mail.example.com/inbox", signIn.Headers.Location!.ToString());

@@ -104,10 +104,8 @@ public sealed class KubernetesConfigVolumeTests : IDisposable
         formRequest.Headers.Accept.ParseAdd("text/html");
         using var form = await http.SendAsync(formRequest);
         var token = GatewayClient.FormToken(await form.Content.ReadAsStringAsync());
-        using var signIn = await http.PostAsync("/_sso/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token, ["username"] = username, ["password"] = password, ["returnUrl"] = "/",
-        }));
+        using var signIn = await http.PostAsync("/_sso/login",
+            new FormUrlEncodedContent(GatewayClient.SignInForm(token, username, password, returnUrl: "/")));
         Assert.Equal(HttpStatusCode.Found, signIn.StatusCode);
     }
 

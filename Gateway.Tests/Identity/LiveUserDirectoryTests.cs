@@ -8,25 +8,16 @@ namespace Gateway.Tests.Identity;
 /// The users file is live (SPEC §10): edits apply without a restart, a removed or disabled user's session stops
 /// working within seconds, a bad edit is logged and the last good directory stays. Run once per session store.
 /// </summary>
-public abstract class LiveUserDirectoryTests : IAsyncLifetime
+public abstract class LiveUserDirectoryTests : GatewayTestBase
 {
     // The watcher usually reacts within a second; the fingerprint check guarantees it within UserDirectory.CheckInterval.
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
 
     protected CapturingLogSink Log { get; } = new();
 
-    protected GatewayHost Gateway { get; private set; } = null!;
-
-    protected abstract Dictionary<string, string?> StoreSettings();
-
-    public async Task InitializeAsync()
-    {
-        var settings = StoreSettings();
-        settings["Serilog:MinimumLevel:Override:Gateway.Identity"] = "Information";
-        Gateway = await GatewayHost.StartAsync(settings, Log.AddTo, users: [TestUsers.Alice, TestUsers.Bob]);
-    }
-
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    protected override Task<GatewayHost> StartDefaultGatewayAsync() => StartGatewayAsync(
+        new Dictionary<string, string?> { ["Serilog:MinimumLevel:Override:Gateway.Identity"] = "Information" },
+        Log.AddTo, users: [TestUsers.Alice, TestUsers.Bob]);
 
     [Fact]
     public async Task UserAddedByRenameReplace_CanSignInWithoutRestart()

@@ -25,11 +25,7 @@ internal sealed class TwoInstances : IAsyncDisposable
     public static async Task<TwoInstances> StartAsync(
         RedisServerFixture redis, IDictionary<string, string?>? extra = null, bool sharedUsersFile = false)
     {
-        var settings = GatewayHost.RedisSettings(redis);
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
+        var settings = TestSettings.Merge(GatewayHost.RedisSettings(redis), extra);
         var a = await GatewayHost.StartAsync(settings);
         try
         {

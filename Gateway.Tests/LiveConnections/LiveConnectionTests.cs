@@ -25,15 +25,9 @@ public sealed class LiveConnectionTests(RedisServerFixture redis, ITestOutputHel
 
     public async Task DisposeAsync() => await _backend.DisposeAsync();
 
-    private Dictionary<string, string?> Settings(params (string Key, string Value)[] extra)
-    {
-        var settings = new Dictionary<string, string?> { ["ReverseProxy:Clusters:app1:Destinations:d1:Address"] = _backend.Url };
-        foreach (var (key, value) in extra)
-        {
-            settings[key] = value;
-        }
-        return settings;
-    }
+    private Dictionary<string, string?> Settings(params (string Key, string Value)[] extra) => TestSettings.Merge(
+        new Dictionary<string, string?> { ["ReverseProxy:Clusters:app1:Destinations:d1:Address"] = _backend.Url },
+        extra.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)));
 
     [Fact]
     public async Task WebSocketOnB_IsClosed_WhenTheSessionSignsOutOnA()

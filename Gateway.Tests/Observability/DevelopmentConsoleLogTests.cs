@@ -55,14 +55,10 @@ public sealed partial class DevelopmentConsoleLogTests : IDisposable
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         };
-        var token = WebUtility.HtmlDecode(TokenField().Match(await http.GetStringAsync("/_sso/login")).Groups[1].Value);
+        var token = GatewayClient.FormToken(await http.GetStringAsync("/_sso/login"));
 
-        using var signIn = await http.PostAsync("/_sso/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = "mallory\r\n[12:00:00 INF] Audit: sign-in succeeded for alice from 10.0.0.1\u2028x",
-            ["password"] = "wrong",
-        }));
+        using var signIn = await http.PostAsync("/_sso/login", new FormUrlEncodedContent(GatewayClient.SignInForm(
+            token, "mallory\r\n[12:00:00 INF] Audit: sign-in succeeded for alice from 10.0.0.1\u2028x", "wrong")));
         Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
 
         await Poll.UntilAsync(() => gateway.Output.Contains("Audit: sign-in failed for mallory"), TimeSpan.FromSeconds(10),
@@ -73,9 +69,6 @@ public sealed partial class DevelopmentConsoleLogTests : IDisposable
             "Audit: sign-in failed for mallory\\u000d\\u000a[12:00:00 INF] Audit: sign-in succeeded for alice from 10.0.0.1\\u2028x from"));
         Assert.DoesNotContain('\u2028', gateway.Output);
     }
-
-    [GeneratedRegex("name=\"__antiforgery\" value=\"([^\"]*)\"")]
-    private static partial Regex TokenField();
 
     public void Dispose() => Directory.Delete(_contentRoot, recursive: true);
 }

@@ -11,11 +11,7 @@ public sealed class RequestLogStatusTests(RedisServerFixture redis)
     public async Task SignInWhileRedisFrozen_IsLoggedAs503_NotAs500()
     {
         var log = new CapturingLogSink();
-        var settings = LogEventText.InformationSettings;
-        foreach (var (key, value) in GatewayHost.RedisSettings(redis))
-        {
-            settings[key] = value;
-        }
+        var settings = TestSettings.Merge(LogEventText.InformationSettings, GatewayHost.RedisSettings(redis));
         settings["Sso:StoreTimeout"] = "00:00:00.500";
         await using var gateway = await GatewayHost.StartAsync(settings, log.AddTo);
         using var client = gateway.CreateClient();
@@ -39,10 +35,7 @@ public sealed class RequestLogStatusTests(RedisServerFixture redis)
         HttpStatusCode status;
         try
         {
-            using var response = await client.PostFormAsync(GatewayHost.App1, "/_sso/login", new Dictionary<string, string>
-            {
-                ["__antiforgery"] = token!, ["username"] = "alice", ["password"] = TestUsers.AlicePassword,
-            });
+            using var response = await client.PostSignInAsync(GatewayHost.App1, token!, "alice", TestUsers.AlicePassword);
             status = response.StatusCode;
         }
         finally

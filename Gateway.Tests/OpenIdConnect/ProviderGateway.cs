@@ -28,22 +28,8 @@ internal sealed class ProviderGateway : IAsyncDisposable
         {
             var port = FreePort.Next();
             var client = shareWith?.Client ?? await provider.RegisterClientAsync(Name, port, loginHost);
-            var settings = shareWith?.Settings ?? new Dictionary<string, string?>();
-            if (shareWith is null)
-            {
-                foreach (var (key, value) in provider.GatewaySettings(Name, client))
-                {
-                    settings[key] = value;
-                }
-                foreach (var (key, value) in redis is null ? [] : GatewayHost.RedisSettings(redis))
-                {
-                    settings[key] = value;
-                }
-                foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-                {
-                    settings[key] = value;
-                }
-            }
+            var settings = shareWith?.Settings
+                ?? TestSettings.Merge(provider.GatewaySettings(Name, client), redis is null ? null : GatewayHost.RedisSettings(redis), extra);
             try
             {
                 var host = await GatewayHost.StartAsync(settings, services => log?.AddTo(services), users, port: shareWith is null ? port : 0);

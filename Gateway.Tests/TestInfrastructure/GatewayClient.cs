@@ -77,17 +77,36 @@ public sealed partial class GatewayClient : IDisposable
     public async Task<HttpResponseMessage> SignInAsync(string host, string username, string password, string? returnUrl = null)
     {
         var token = await GetSignInTokenAsync(host, returnUrl);
-        return await PostFormAsync(host, "/_sso/login", new Dictionary<string, string>
-        {
-            ["__antiforgery"] = token,
-            ["username"] = username,
-            ["password"] = password,
-            ["returnUrl"] = returnUrl ?? "/",
-        });
+        return await PostSignInAsync(host, token, username, password, returnUrl ?? "/");
     }
 
     public Task<HttpResponseMessage> SignInAsync(string host, TestUsers.User user, string? returnUrl = null) =>
         SignInAsync(host, user.Username, user.Password, returnUrl);
+
+    /// <summary>
+    /// Posts the sign-in form with a token fetched earlier (<see cref="GetSignInTokenAsync"/>), for tests that act
+    /// between the two: plant a cookie, sign in again, race attempts.
+    /// </summary>
+    /// <param name="returnUrl">The form's <c>returnUrl</c> field; null leaves the field out.</param>
+    public Task<HttpResponseMessage> PostSignInAsync(string host, string token, string username, string password, string? returnUrl = null) =>
+        PostFormAsync(host, "/_sso/login", SignInForm(token, username, password, returnUrl));
+
+    public Task<HttpResponseMessage> PostSignInAsync(string host, string token, TestUsers.User user, string? returnUrl = null) =>
+        PostSignInAsync(host, token, user.Username, user.Password, returnUrl);
+
+    /// <summary>
+    /// The sign-in form's fields as the page posts them, for every test that sends the form itself (another client, a
+    /// raw request, another path prefix). A null <paramref name="returnUrl"/> leaves that field out.
+    /// </summary>
+    public static Dictionary<string, string> SignInForm(string token, string username, string password, string? returnUrl = null)
+    {
+        var form = new Dictionary<string, string> { ["__antiforgery"] = token, ["username"] = username, ["password"] = password };
+        if (returnUrl is not null)
+        {
+            form["returnUrl"] = returnUrl;
+        }
+        return form;
+    }
 
     /// <summary>Signs out through the real form on <paramref name="host"/>.</summary>
     public async Task<HttpResponseMessage> SignOutAsync(string host, string? returnUrl = null)

@@ -1,15 +1,14 @@
 using Gateway.Demo;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.TestInfrastructure;
 
 /// <summary>
 /// The real gateway on Kestrel (127.0.0.1, free port) in front of two echo backends, <c>app1.sso.localhost</c>
-/// and <c>app2.sso.localhost</c>, with the test users. Settings override the defaults below.
+/// and <c>app2.sso.localhost</c>, with the test users. Settings override the defaults below. Built as Program.cs
+/// builds it, from command-line arguments; the one difference is the test's own services (see <see cref="StartAsync"/>).
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
@@ -45,7 +44,10 @@ public sealed class GatewayHost : IAsyncDisposable
     public GatewayClient CreateClient() => new(this);
 
     /// <param name="settings">Configuration that overrides the defaults (null values remove a default).</param>
-    /// <param name="services">Extra service registrations, e.g. a log sink or a fake clock.</param>
+    /// <param name="services">
+    /// The one seam Program.cs lacks: the test's own registrations (a log sink, a fake clock), made before the
+    /// gateway's, so that the defaults it adds with TryAdd (the clock) yield to them and Serilog finds the sinks.
+    /// </param>
     /// <param name="users">The users file; default <see cref="TestUsers.All"/>.</param>
     /// <param name="sharedContentRoot">Use this folder (and its users file) instead of a new one, e.g. for a second instance.</param>
     /// <param name="port">Listen here instead of a port of the system's choosing (when its URLs must be known first).</param>
@@ -70,31 +72,34 @@ public sealed class GatewayHost : IAsyncDisposable
             await EchoBackend.StartAsync("app1", "http://127.0.0.1:0"),
             await EchoBackend.StartAsync("app2", "http://127.0.0.1:0"),
         };
-        var config = DefaultSettings(backends[0].Url, backends[1].Url);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            config[key] = value;
-        }
+        var config = TestSettings.Merge(DefaultSettings(backends[0].Url, backends[1].Url), settings);
+        string[] args =
+        [
+            "--environment=Testing",
+            $"--contentRoot={contentRoot}",
+            $"--applicationName={typeof(GatewayHostingExtensions).Assembly.GetName().Name}",
+            $"--urls=http://127.0.0.1:{port}",
+            .. config.Where(kv => kv.Value is not null).Select(kv => $"--{kv.Key}={kv.Value}"),
+        ];
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = "Testing",
-            ContentRootPath = contentRoot,
-            ApplicationName = typeof(GatewayHostingExtensions).Assembly.GetName().Name,
-        });
-        builder.Configuration.AddInMemoryCollection(config.Where(kv => kv.Value is not null));
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var builder = WebApplication.CreateBuilder(args);
         services?.Invoke(builder.Services);
-        builder.AddSsoGateway();
-        var app = builder.Build();
-        app.MapSsoGateway();
+        WebApplication? app = null;
         try
         {
+            // Program.cs's calls, in its order; then the host starts, as RunGatewayAsync starts it.
+            builder.AddSsoGateway();
+            app = builder.Build();
+            app.ValidateGatewayConfiguration();
+            app.MapSsoGateway();
             await app.StartAsync();
         }
         catch
         {
-            await app.DisposeAsync();
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
             ReleaseContentRoot(contentRoot);
             foreach (var backend in backends)
             {
@@ -102,7 +107,7 @@ public sealed class GatewayHost : IAsyncDisposable
             }
             throw;
         }
-        return new GatewayHost(app, contentRoot, backends);
+        return new GatewayHost(app!, contentRoot, backends);
     }
 
     /// <summary>Two hosts, one public path (<c>/public/…</c> on app1) and one admin-only path (<c>/admin/…</c> on app2).</summary>

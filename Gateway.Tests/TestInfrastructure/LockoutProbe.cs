@@ -17,16 +17,12 @@ internal static class LockoutProbe
         IDictionary<string, string?> settings, string username, string thirdPassword)
     {
         var log = new CapturingLogSink();
-        var all = new Dictionary<string, string?>(settings)
+        var all = TestSettings.Merge(settings, new Dictionary<string, string?>
         {
             ["Sso:Lockout:MaxFailures"] = "2",
             ["Sso:Lockout:Window"] = "00:15:00",
             ["Sso:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
-        };
-        foreach (var (key, value) in LogEventText.InformationSettings)
-        {
-            all[key] = value;
-        }
+        }, LogEventText.InformationSettings);
         await using var gateway = await GatewayHost.StartAsync(all, log.AddTo);
         using var client = gateway.CreateClient();
         for (var i = 0; i < 2; i++)

@@ -113,10 +113,7 @@ public sealed class ForwardedHeadersTests
             var token = await client.GetSignInTokenAsync(GatewayHost.App1);
             using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url(GatewayHost.App1, "/_sso/login"))
             {
-                Content = new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["__antiforgery"] = token, ["username"] = $"nobody-{i}", ["password"] = "guess",
-                }),
+                Content = new FormUrlEncodedContent(GatewayClient.SignInForm(token, $"nobody-{i}", "guess")),
             };
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", SpoofedForwardedFor[i]);
             using var response = await client.Http.SendAsync(request);
