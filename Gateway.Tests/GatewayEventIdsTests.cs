@@ -6,13 +6,6 @@ namespace Gateway.Tests;
 /// <summary>Event ids are how operators filter and alert: each one names one event, and all live in GatewayEventIds.</summary>
 public sealed class GatewayEventIdsTests
 {
-    /// <summary>
-    /// Collisions that predate GatewayEventIds in a folder whose owner renumbers them (RedisStoreCircuit logs 2201 and
-    /// 2202 like RedisSessionInvalidation; its own numbers are GatewayEventIds.Sessions.StoreCircuitOpened/Closed).
-    /// The test fails if one of them is no longer a collision, so that this list goes when the code is fixed.
-    /// </summary>
-    private static readonly int[] KnownCollisions = [2201, 2202];
-
     private static readonly (string Method, int Id)[] LoggerMessages = typeof(GatewayEventIds).Assembly.GetTypes()
         .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
         .Select(method => (Method: $"{method.DeclaringType!.FullName}.{method.Name}", Attribute: method.GetCustomAttribute<LoggerMessageAttribute>()))
@@ -40,9 +33,7 @@ public sealed class GatewayEventIdsTests
     {
         var shared = LoggerMessages.GroupBy(m => m.Id).Where(g => g.Count() > 1).ToList();
 
-        Assert.All(shared.Where(g => !KnownCollisions.Contains(g.Key)),
-            g => Assert.Fail($"event id {g.Key} is used by {string.Join(" and ", g.Select(m => m.Method))}"));
-        Assert.All(KnownCollisions, id => Assert.Contains(shared, g => g.Key == id));
+        Assert.All(shared, g => Assert.Fail($"event id {g.Key} is used by {string.Join(" and ", g.Select(m => m.Method))}"));
     }
 
     [Fact]
@@ -61,8 +52,7 @@ public sealed class GatewayEventIdsTests
 
         Assert.All(Declared.GroupBy(d => d.Id).Where(g => g.Count() > 1),
             g => Assert.Fail($"GatewayEventIds gives {g.Key} to {string.Join(" and ", g.Select(d => d.Name))}"));
-        // The two renumbered ids of RedisStoreCircuit wait for its switch (see KnownCollisions).
-        Assert.All(Declared.Where(d => d.Name is not ("Sessions.StoreCircuitOpened" or "Sessions.StoreCircuitClosed")),
+        Assert.All(Declared,
             d => Assert.True(used.Contains(d.Id), $"GatewayEventIds.{d.Name} ({d.Id}) is logged by no [LoggerMessage]"));
     }
 }

@@ -81,8 +81,6 @@ internal static class GatewayEventIds
         public const int InvalidationPublishFailed = 2201;
         public const int InvalidationSubscribeDeferred = 2202;
 
-        // RedisStoreCircuit still logs these two events as 2201 and 2202, colliding with the two above: it switches
-        // to these numbers (and GatewayEventIdsTests drops its allowance) when the Sessions folder next changes.
         public const int StoreCircuitOpened = 2211;
         public const int StoreCircuitClosed = 2212;
     }

@@ -2,6 +2,7 @@ using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Sessions;
+using Gateway.Tests.TestInfrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -287,38 +288,19 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
     public void Dispose() => _sessions.Dispose();
 
     /// <summary>The in-memory store, with reads that return what they read only when released.</summary>
-    private sealed class SlowReads(InMemorySessionStore inner) : ISessionStore
+    private sealed class SlowReads(InMemorySessionStore inner) : DelegatingSessionStore(inner)
     {
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+        public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
         {
-            var record = await inner.GetAsync(key, cancellationToken);
+            var record = await base.GetAsync(key, cancellationToken);
             Started.TrySetResult();
             await Release.Task;
             return record;
         }
-
-        public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.CreateAsync(key, record, cancellationToken);
-
-        public bool TryGetVouched(SessionKey key, out SessionRecord record) => inner.TryGetVouched(key, out record);
-
-        public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.TouchAsync(key, record, cancellationToken);
-
-        public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) => inner.ListByUserAsync(user, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken) => inner.DeleteByUserAsync(user, cancellationToken);
-
-        public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken) => inner.DeleteByHandleAsync(handle, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(string provider, string? sessionId, string? subject, CancellationToken cancellationToken) =>
-            inner.DeleteByProviderSessionAsync(provider, sessionId, subject, cancellationToken);
-
-        public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => inner.IsAvailableAsync(cancellationToken);
     }
 
     private sealed class NoOtherInstances : ISessionInvalidation

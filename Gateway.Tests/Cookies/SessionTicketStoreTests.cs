@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Sessions;
+using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -139,39 +140,22 @@ public sealed class SessionTicketStoreTests
         Assert.Equal(0, _store.Touches);
     }
 
-    private sealed class CountingStore(InMemorySessionStore inner) : ISessionStore
+    private sealed class CountingStore(InMemorySessionStore inner) : DelegatingSessionStore(inner)
     {
         public int Reads;
         public int Touches;
         public bool Down;
 
-        public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+        public override Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Reads);
-            return Down ? throw new SessionStoreUnavailableException("down") : inner.GetAsync(key, cancellationToken);
+            return Down ? throw new SessionStoreUnavailableException("down") : base.GetAsync(key, cancellationToken);
         }
 
-        public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+        public override Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Touches);
-            return inner.TouchAsync(key, record, cancellationToken);
+            return base.TouchAsync(key, record, cancellationToken);
         }
-
-        public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.CreateAsync(key, record, cancellationToken);
-
-        public bool TryGetVouched(SessionKey key, out SessionRecord record) => inner.TryGetVouched(key, out record);
-
-        public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) => inner.ListByUserAsync(user, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken) => inner.DeleteByUserAsync(user, cancellationToken);
-
-        public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken) => inner.DeleteByHandleAsync(handle, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(string provider, string? sessionId, string? subject, CancellationToken cancellationToken) =>
-            inner.DeleteByProviderSessionAsync(provider, sessionId, subject, cancellationToken);
-
-        public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => inner.IsAvailableAsync(cancellationToken);
     }
 }

@@ -14,9 +14,6 @@ namespace Gateway.Cookies;
 /// </summary>
 internal static class CookieHeader
 {
-    // What Data Protection's output (base64url) is made of.
-    private static readonly SearchValues<char> Base64UrlChars =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     // RFC 7230 tchar.
     private static readonly SearchValues<char> TokenChars =
@@ -51,7 +48,7 @@ internal static class CookieHeader
             {
                 found = true;
                 value = part[(name.Length + 1)..];
-                if (value.IsEmpty || value.ContainsAnyExcept(Base64UrlChars))
+                if (value.IsEmpty || value.ContainsAnyExcept(IssuedFormTicketFormat.Base64UrlChars))
                 {
                     return false;
                 }

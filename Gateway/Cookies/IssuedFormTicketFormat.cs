@@ -17,7 +17,8 @@ internal sealed class IssuedFormTicketFormat(ISecureDataFormat<AuthenticationTic
     // The framework's chunked-cookie marker: the gateway's cookie is never chunked.
     private const string ChunkedValuePrefix = "chunks-";
 
-    private static readonly SearchValues<char> Base64UrlChars =
+    /// <summary>What Data Protection's output (base64url) is made of.</summary>
+    public static readonly SearchValues<char> Base64UrlChars =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     /// <summary>True for base64url without padding or whitespace, at most <see cref="MaxValueLength"/> characters.</summary>

@@ -126,10 +126,10 @@ internal sealed partial class RedisSessionInvalidation : ISessionInvalidation, I
 
     private static partial class Log
     {
-        [LoggerMessage(2201, LogLevel.Warning, "Could not announce {Count} ended sessions to the other instances ({Fault}); their caches expire them within the trust window")]
+        [LoggerMessage(GatewayEventIds.Sessions.InvalidationPublishFailed, LogLevel.Warning, "Could not announce {Count} ended sessions to the other instances ({Fault}); their caches expire them within the trust window")]
         public static partial void PublishFailed(ILogger logger, int count, string fault);
 
-        [LoggerMessage(2202, LogLevel.Warning, "Session invalidation subscription deferred until Redis answers ({Fault})")]
+        [LoggerMessage(GatewayEventIds.Sessions.InvalidationSubscribeDeferred, LogLevel.Warning, "Session invalidation subscription deferred until Redis answers ({Fault})")]
         public static partial void SubscribeDeferred(ILogger logger, string fault);
     }
 }

@@ -53,10 +53,10 @@ internal sealed partial class RedisStoreCircuit(IConnectionMultiplexer redis, Ti
 
     private static partial class Log
     {
-        [LoggerMessage(2201, LogLevel.Warning, "Session store not answering: session requests fail at once until it answers again")]
+        [LoggerMessage(GatewayEventIds.Sessions.StoreCircuitOpened, LogLevel.Warning, "Session store not answering: session requests fail at once until it answers again")]
         public static partial void Opened(ILogger logger);
 
-        [LoggerMessage(2202, LogLevel.Information, "Session store answers again after {Seconds:0.0} s")]
+        [LoggerMessage(GatewayEventIds.Sessions.StoreCircuitClosed, LogLevel.Information, "Session store answers again after {Seconds:0.0} s")]
         public static partial void Closed(ILogger logger, double seconds);
     }
 }

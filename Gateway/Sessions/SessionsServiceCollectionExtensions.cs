@@ -7,12 +7,10 @@ namespace Gateway.Sessions;
 
 internal static class SessionsServiceCollectionExtensions
 {
-    /// <summary>Every instance must use this name so that all of them read each other's cookies.</summary>
-    public const string ApplicationName = "SsoGateway";
-
     /// <summary>
-    /// Redis when <c>Sso:Redis</c> is set (sessions and the Data Protection key ring, one multiplexer);
-    /// otherwise the in-memory store and keys in <c>Sso:KeysDirectory</c> (or the framework default).
+    /// The session store, decided once: Redis when <c>Sso:Redis</c> is set (one multiplexer, which the key ring and
+    /// the other shared state use too: <see cref="SessionStorage"/>), behind this instance's cache and its pub/sub
+    /// invalidation unless <c>Sso:SessionCacheDuration</c> is <c>00:00:00</c>; otherwise the in-memory store.
     /// </summary>
     public static IServiceCollection AddSessions(this IServiceCollection services, SsoOptions sso)
     {
@@ -68,7 +66,7 @@ internal static class SessionsServiceCollectionExtensions
         options.AsyncTimeout = timeout;
         options.SyncTimeout = timeout;
         options.ConnectTimeout = Math.Max(timeout, 1000);
-        options.ClientName ??= ApplicationName;
+        options.ClientName ??= KeyRing.KeyRingExtensions.ApplicationName;
         return options;
     }
 }
