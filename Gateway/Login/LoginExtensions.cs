@@ -17,7 +17,7 @@ internal static class LoginExtensions
             ? ActivatorUtilities.CreateInstance<RedisSignInAttemptStore>(provider, redis)
             : ActivatorUtilities.CreateInstance<InMemorySignInAttemptStore>(provider));
         services.AddSingleton<SignInLockout>();
-        services.AddSingleton<PasswordCheckLimiter>();
+        services.AddSingleton<PasswordCheckQueue>();
         services.AddSingleton<LoginHandlers>();
         services.AddAntiforgery();
         services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()

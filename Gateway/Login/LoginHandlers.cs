@@ -14,7 +14,7 @@ internal sealed partial class LoginHandlers(
     IAntiforgery antiforgery,
     AccountDirectories directories,
     SignInLockout lockout,
-    PasswordCheckLimiter passwordChecks,
+    PasswordCheckQueue passwordChecks,
     ReturnUrlValidator returnUrls,
     ExternalProviders providers,
     IOptions<SsoOptions> options,
@@ -101,7 +101,8 @@ internal sealed partial class LoginHandlers(
             }
             try
             {
-                (source, check) = await directories.CheckPasswordAsync(username, password, context.RequestAborted);
+                (source, check) = await passwordChecks.RunAsync(
+                    () => directories.CheckPasswordAsync(username, password, context.RequestAborted), context.RequestAborted);
             }
             catch (DirectoryUnavailableException ex)
             {
