@@ -152,7 +152,7 @@ public sealed class SessionTicketStoreTests
             return Down ? throw new SessionStoreUnavailableException("down") : base.GetAsync(key, cancellationToken);
         }
 
-        public override Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+        public override Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Touches);
             return base.TouchAsync(key, record, cancellationToken);

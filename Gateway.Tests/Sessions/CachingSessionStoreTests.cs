@@ -1,4 +1,5 @@
 using Gateway.Sessions;
+using Gateway.Tests.TestInfrastructure;
 
 namespace Gateway.Tests.Sessions;
 
@@ -108,10 +109,61 @@ public sealed class CachingSessionStoreTests : IDisposable
         Assert.Equal(1, _store.Reads);
     }
 
+    [Fact]
+    public async Task ATouchedSession_IsVouchedFor_WithoutAskingTheStoreAgain()
+    {
+        _store.HoldFirstRead = false;
+        var read = await _caching.GetAsync(_key, default);
+        var slid = read! with { LastSeenAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddHours(1) };
+
+        var stored = await _caching.TouchAsync(_key, slid, default);
+
+        // The record as stored is what the cache vouches for from now on (the authenticated-session cache keys on
+        // that very instance), and the store is not read again for it.
+        Assert.NotNull(stored);
+        Assert.True(_caching.TryGetVouched(_key, out var vouched));
+        Assert.Same(stored, vouched);
+        Assert.Same(stored, await _caching.GetAsync(_key, default));
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task ATouchThatARevocationOverlaps_IsNotCached()
+    {
+        _store.HoldFirstRead = false;
+        var read = await _caching.GetAsync(_key, default);
+        var written = _store.HoldNextTouch();
+        var touch = _caching.TouchAsync(_key, read! with { LastSeenAt = DateTimeOffset.UtcNow }, default);
+        await written.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Another instance deletes the session after the touch reached the store but before its answer came back,
+        // and its message arrives first (RedisSessionInvalidation does this).
+        await _records.DeleteAsync(_key, default);
+        _cache.Remove(_key.Value);
+        _store.AnswerTouch();
+        await touch;
+
+        Assert.False(_caching.TryGetVouched(_key, out _));
+        Assert.Null(await _caching.GetAsync(_key, default));
+    }
+
+    [Fact]
+    public async Task ATouchOfAnEndedSession_ReturnsNull_AndCachesNothing()
+    {
+        _store.HoldFirstRead = false;
+        var read = await _caching.GetAsync(_key, default);
+        await _records.DeleteAsync(_key, default);
+
+        Assert.Null(await _caching.TouchAsync(_key, read! with { LastSeenAt = DateTimeOffset.UtcNow }, default));
+
+        Assert.False(_caching.TryGetVouched(_key, out _));
+        Assert.Null(await _records.GetAsync(_key, default));
+    }
+
     public void Dispose() => _records.Dispose();
 
     /// <summary>The real in-memory store, except that its first read takes the record at once and answers when released.</summary>
-    private sealed class HeldFirstRead(InMemorySessionStore inner) : ISessionStore
+    private sealed class HeldFirstRead(InMemorySessionStore inner) : DelegatingSessionStore(inner)
     {
         private readonly TaskCompletionSource _tookRecord = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,10 +175,10 @@ public sealed class CachingSessionStoreTests : IDisposable
 
         public void AnswerFirstRead() => _answer.SetResult();
 
-        public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+        public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
         {
-            var record = await inner.GetAsync(key, cancellationToken);
-            if (Interlocked.Increment(ref _reads) == 1)
+            var record = await base.GetAsync(key, cancellationToken);
+            if (Interlocked.Increment(ref _reads) == 1 && HoldFirstRead)
             {
                 _tookRecord.SetResult();
                 await _answer.Task;
@@ -134,30 +186,32 @@ public sealed class CachingSessionStoreTests : IDisposable
             return record;
         }
 
-        public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
-            inner.CreateAsync(key, record, cancellationToken);
+        /// <summary>False: reads answer at once (the tests of touches).</summary>
+        public bool HoldFirstRead { get; set; } = true;
 
-        public bool TryGetVouched(SessionKey key, out SessionRecord record) => inner.TryGetVouched(key, out record);
+        private TaskCompletionSource? _touchWritten;
+        private TaskCompletionSource? _touchAnswer;
 
-        public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
-            inner.TouchAsync(key, record, cancellationToken);
+        /// <summary>The next touch is written to the store at once but answers only when <see cref="AnswerTouch"/> is called.</summary>
+        public Task HoldNextTouch()
+        {
+            _touchWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _touchAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _touchWritten.Task;
+        }
 
-        public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+        public void AnswerTouch() => _touchAnswer!.SetResult();
 
-        public Task<IReadOnlyList<StoredSession>> ListByUserAsync(string user, CancellationToken cancellationToken) =>
-            inner.ListByUserAsync(user, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByUserAsync(string user, CancellationToken cancellationToken) =>
-            inner.DeleteByUserAsync(user, cancellationToken);
-
-        public Task<StoredSession?> DeleteByHandleAsync(string handle, CancellationToken cancellationToken) =>
-            inner.DeleteByHandleAsync(handle, cancellationToken);
-
-        public Task<IReadOnlyList<StoredSession>> DeleteByProviderSessionAsync(
-            string provider, string? sessionId, string? subject, CancellationToken cancellationToken) =>
-            inner.DeleteByProviderSessionAsync(provider, sessionId, subject, cancellationToken);
-
-        public Task<bool> IsAvailableAsync(CancellationToken cancellationToken) => inner.IsAvailableAsync(cancellationToken);
+        public override async Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+        {
+            var stored = await base.TouchAsync(key, record, cancellationToken);
+            if (_touchAnswer is { } answer)
+            {
+                _touchWritten!.SetResult();
+                await answer.Task;
+            }
+            return stored;
+        }
     }
 
     private sealed class NoOtherInstances : ISessionInvalidation

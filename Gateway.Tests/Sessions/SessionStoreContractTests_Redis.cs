@@ -105,5 +105,63 @@ public sealed class SessionStoreContractTests_Redis(RedisServerFixture redis) : 
         Assert.Equal(0, await redis.IntegerAsync("EXISTS", RedisKey(key)));
     }
 
+    [Fact]
+    public async Task SlidingRefreshes_RewriteTheRecordAlone_UntilTheSessionWouldOutliveItsIndexes()
+    {
+        var key = NewKey();
+        var stored = await Store.CreateAsync(key, NewRecord(), default);
+        // The indexes keep the session for its idle time and as long again (never past its absolute expiry).
+        Assert.Equal(stored.EndsAt + Idle, stored.IndexedUntil);
+        var indexScore = await IndexScoreAsync(key);
+        Assert.Equal(stored.IndexedUntil!.Value.ToUnixTimeMilliseconds(), indexScore);
+
+        // A slide a minute for the next hour: each rewrites the record; the indexes are left as they are.
+        for (var minute = 1; minute <= 60; minute++)
+        {
+            Time.Advance(TimeSpan.FromMinutes(1));
+            var now = Time.GetUtcNow();
+            stored = await Store.TouchAsync(key, stored with { LastSeenAt = now, ExpiresAt = now + Idle }, default);
+            Assert.NotNull(stored);
+        }
+        Assert.Equal(indexScore, await IndexScoreAsync(key));
+        Assert.InRange(await redis.IntegerAsync("PTTL", _prefix + "h:" + key.Handle), 1, (long)(Idle * 2).TotalMilliseconds);
+        Assert.Equal(stored.LastSeenAt, (await Store.GetAsync(key, default))!.LastSeenAt);
+
+        // The first slide that would let the session outlive them extends them, to its new end and as long again.
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var later = Time.GetUtcNow();
+        stored = await Store.TouchAsync(key, stored with { LastSeenAt = later, ExpiresAt = later + Idle }, default);
+        Assert.Equal(later + Idle * 2, stored!.IndexedUntil);
+        Assert.Equal(stored.IndexedUntil!.Value.ToUnixTimeMilliseconds(), await IndexScoreAsync(key));
+        Assert.InRange(await redis.IntegerAsync("PTTL", _prefix + "h:" + key.Handle), (long)(Idle * 2).TotalMilliseconds - 60_000, (long)(Idle * 2).TotalMilliseconds);
+
+        // An operator finds it by user and ends it by handle all along.
+        Assert.Single(await Store.ListByUserAsync("alice", default));
+        Assert.NotNull(await Store.DeleteByHandleAsync(key.Handle, default));
+        Assert.Null(await Store.GetAsync(key, default));
+    }
+
+    [Fact]
+    public async Task ASessionThatEndedUnused_IsNotListed_ThoughItsIndexEntryOutlivesIt()
+    {
+        var key = NewKey();
+        // Its index entry lasts twice as long: the poll below sees the session key go well before the index does.
+        var record = NewRecord(idle: TimeSpan.FromSeconds(3));
+        await Store.CreateAsync(key, record, default);
+        await LetExpireAsync(key, record);
+
+        Assert.NotNull(await IndexScoreAsync(key));
+        Assert.Empty(await Store.ListByUserAsync("alice", default));
+        Assert.Null(await Store.DeleteByHandleAsync(key.Handle, default));
+    }
+
+    private async Task<long?> IndexScoreAsync(SessionKey key)
+    {
+        // A bulk reply: "$13\r\n1733000000000\r\n", or "$-1" when the member is not there.
+        var reply = await redis.CommandAsync("ZSCORE", _prefix + "u:alice", key.Value);
+        var lines = reply.Split("\r\n");
+        return lines[0] == "$-1" ? null : long.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private string RedisKey(SessionKey key) => _prefix + "s:" + key.Value;
 }

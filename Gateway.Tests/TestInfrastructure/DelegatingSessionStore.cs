@@ -7,9 +7,9 @@ internal abstract class DelegatingSessionStore(ISessionStore inner) : ISessionSt
 {
     public virtual Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
 
-    public virtual Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.TouchAsync(key, record, cancellationToken);
+    public virtual Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.TouchAsync(key, record, cancellationToken);
 
-    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.CreateAsync(key, record, cancellationToken);
+    public Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) => inner.CreateAsync(key, record, cancellationToken);
 
     public bool TryGetVouched(SessionKey key, out SessionRecord record) => inner.TryGetVouched(key, out record);
 

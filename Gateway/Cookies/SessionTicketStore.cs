@@ -85,12 +85,17 @@ internal sealed partial class SessionTicketStore(
                 {
                     try
                     {
-                        await store.TouchAsync(sessionKey, record, cancellationToken);
+                        // The record as stored (the one the cache now vouches for); none: the session ended meanwhile.
+                        record = await store.TouchAsync(sessionKey, record, cancellationToken);
                     }
                     catch
                     {
                         sliding.ReleaseWrite(sessionKey);
                         throw;
+                    }
+                    if (record is null)
+                    {
+                        return null;
                     }
                 }
             }

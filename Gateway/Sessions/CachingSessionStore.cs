@@ -12,10 +12,11 @@ namespace Gateway.Sessions;
 internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cache, ISessionInvalidation invalidation)
     : ISessionStore
 {
-    public async Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    public async Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        await inner.CreateAsync(key, record, cancellationToken);
-        cache.Set(key, record);
+        var stored = await inner.CreateAsync(key, record, cancellationToken);
+        cache.Set(key, stored);
+        return stored;
     }
 
     private readonly ConcurrentDictionary<string, SharedRead> _reads = new(StringComparer.Ordinal);
@@ -81,27 +82,35 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
     public bool TryGetVouched(SessionKey key, out SessionRecord record) => cache.TryGet(key, out record);
 
     // While the write is under way, requests of the same session read the slid record here (if it is still cached:
-    // a revoked session is never put back) and do not write it again. Afterwards the entry is dropped: a touch of a
-    // session deleted meanwhile does nothing in the store, and the next request asks the store rather than this
-    // instance reviving the session. A touch that changes who the user is (a directory re-check's new groups, say)
-    // is announced like a revocation, so other instances drop their copies at once instead of at their trust
-    // window's end; a slid expiry is not (their copies only expire a little early, and then read the store).
-    public async Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    // a revoked session is never put back) and do not write it again. Once written, the record as stored is cached
+    // with a fresh trust window (the store has just vouched for it), so a slide costs no read afterwards; unless a
+    // revocation overlapped the write (then, as for a read, nothing is cached) or the session was gone (a touch of a
+    // deleted session does nothing in the store, and this instance must not revive it). A touch that changes who
+    // the user is (a directory re-check's new groups, say) is announced like a revocation, so other instances drop
+    // their copies at once instead of at their trust window's end; a slid expiry is not (their copies only expire a
+    // little early, and then read the store).
+    public async Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         var announce = !cache.TryGet(key, out var cached) || !cached.SameIdentityAs(record);
+        var revocations = cache.Revocations;
         cache.Replace(key, record);
+        SessionRecord? stored = null;
         try
         {
-            await inner.TouchAsync(key, record, cancellationToken);
+            stored = await inner.TouchAsync(key, record, cancellationToken);
         }
         finally
         {
-            cache.Forget(key);
+            if (stored is null || !cache.SetIfNotRevokedSince(key, stored, revocations))
+            {
+                cache.Forget(key);
+            }
         }
         if (announce)
         {
             await invalidation.PublishChangedAsync(key, cancellationToken);
         }
+        return stored;
     }
 
     public async Task DeleteAsync(SessionKey key, CancellationToken cancellationToken)

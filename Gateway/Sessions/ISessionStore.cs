@@ -7,7 +7,9 @@ namespace Gateway.Sessions;
 /// </summary>
 internal interface ISessionStore
 {
-    Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken);
+    /// <returns>The record as stored: <paramref name="record"/>, or a copy with what the store keeps for itself
+    /// (<see cref="SessionRecord.IndexedUntil"/>). Cache that one, not the argument.</returns>
+    Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken);
 
     /// <returns>The live record, or null when there is none (never created, expired or deleted).</returns>
     Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken);
@@ -21,7 +23,8 @@ internal interface ISessionStore
     bool TryGetVouched(SessionKey key, out SessionRecord record);
 
     /// <summary>Replaces a live record (e.g. a slid expiry); does nothing when the session is gone.</summary>
-    Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken);
+    /// <returns>The record as stored (see <see cref="CreateAsync"/>), or null when the session was gone.</returns>
+    Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken);
 
     Task DeleteAsync(SessionKey key, CancellationToken cancellationToken);
 

@@ -25,10 +25,10 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
 
     public int Count => _records.Count;
 
-    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    public Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         _records[key.Value] = record;
-        return Task.CompletedTask;
+        return Task.FromResult(record);
     }
 
     public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
@@ -48,20 +48,23 @@ internal sealed class InMemorySessionStore : ISessionStore, IDisposable
     public bool TryGetVouched(SessionKey key, out SessionRecord record) =>
         _records.TryGetValue(key.Value, out record!) && !record.IsExpiredAt(_time.GetUtcNow());
 
-    public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    public Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        if (!_records.TryGetValue(key.Value, out var current))
+        while (_records.TryGetValue(key.Value, out var current))
         {
-            return Task.CompletedTask;
+            // An expired session is gone even before the sweep removes it: a late touch must not resurrect it.
+            if (current.IsExpiredAt(_time.GetUtcNow()))
+            {
+                RemoveExpired(key.Value, current);
+                continue;
+            }
+            if (_records.TryUpdate(key.Value, record, current))
+            {
+                return Task.FromResult<SessionRecord?>(record);
+            }
+            // Another write won the race: the last one wins, as in Redis, unless it was a deletion.
         }
-        // An expired session is gone even before the sweep removes it: a late touch must not resurrect it.
-        if (current.IsExpiredAt(_time.GetUtcNow()))
-        {
-            RemoveExpired(key.Value, current);
-            return Task.CompletedTask;
-        }
-        _records.TryUpdate(key.Value, record, current);
-        return Task.CompletedTask;
+        return Task.FromResult<SessionRecord?>(null);
     }
 
     public Task DeleteAsync(SessionKey key, CancellationToken cancellationToken)

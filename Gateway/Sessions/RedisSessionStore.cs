@@ -30,50 +30,73 @@ internal sealed class RedisSessionStore(
 
     // The indexes are written before the session itself and cleaned after it is deleted, so a live session is
     // always findable by an operator; an index entry left by a failed write is dropped when the user is listed.
-    public Task CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
+    // Indexes last longer than the session (IndexedUntil: its end, plus as long again, never past its absolute
+    // expiry), so that a sliding refresh writes the record alone until the session would outlive them.
+    public Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
         Measured("create", Stopwatch.GetTimestamp(), CreateCoreAsync(key, record, cancellationToken));
 
-    private async Task<bool> CreateCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    private async Task<SessionRecord> CreateCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        var ttl = record.EndsAt - time.GetUtcNow();
-        if (ttl <= TimeSpan.Zero)
+        var now = time.GetUtcNow();
+        if (record.EndsAt <= now)
         {
-            return false;
+            return record;
         }
         var db = Database;
-        var writes = new List<Task>
-        {
-            RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
-            db.StringSetAsync(_keys.Handle(key.Handle), key.Value, ttl),
-        };
-        writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
-        await Guard(Task.WhenAll(writes), cancellationToken);
-        return await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl), cancellationToken);
+        record = record with { IndexedUntil = IndexHorizon(record, now) };
+        await Guard(IndexAsync(db, key, record, now, creating: true), cancellationToken);
+        await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), record.EndsAt - now), cancellationToken);
+        return record;
     }
 
-    public Task TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
+    public Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken) =>
         Measured("touch", Stopwatch.GetTimestamp(), TouchCoreAsync(key, record, cancellationToken));
 
-    private async Task<bool> TouchCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+    private async Task<SessionRecord?> TouchCoreAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
-        var ttl = record.EndsAt - time.GetUtcNow();
-        if (ttl <= TimeSpan.Zero)
+        var now = time.GetUtcNow();
+        if (record.EndsAt <= now)
         {
-            return await DeleteAndUnindexAsync(Database, key, cancellationToken) is not null;
+            await DeleteAndUnindexAsync(Database, key, cancellationToken);
+            return null;
         }
         var db = Database;
-        if (await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), ttl, When.Exists), cancellationToken))
+        var extend = record.IndexedUntil is not { } indexedUntil || indexedUntil < record.EndsAt;
+        if (extend)
         {
-            var writes = new List<Task>
-            {
-                RedisUserIndex.AddAsync(db, _keys.User(record.User), key, record.EndsAt, time.GetUtcNow()),
-                db.KeyExpireAsync(_keys.Handle(key.Handle), ttl),
-            };
-            writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, record.EndsAt, time.GetUtcNow())));
-            await Guard(Task.WhenAll(writes), cancellationToken);
-            return true;
+            record = record with { IndexedUntil = IndexHorizon(record, now) };
         }
-        return false;
+        if (!await Guard(db.StringSetAsync(_keys.Session(key), Serialize(record), record.EndsAt - now, When.Exists), cancellationToken))
+        {
+            return null;
+        }
+        if (extend)
+        {
+            await Guard(IndexAsync(db, key, record, now, creating: false), cancellationToken);
+        }
+        return record;
+    }
+
+    /// <summary>Until when the indexes written now keep the session: its end plus as long again, never past its absolute expiry.</summary>
+    private static DateTimeOffset IndexHorizon(SessionRecord record, DateTimeOffset now)
+    {
+        var horizon = record.EndsAt + (record.EndsAt - now);
+        return horizon < record.AbsoluteExpiresAt ? horizon : record.AbsoluteExpiresAt;
+    }
+
+    // Extending never creates a handle: one deleted meanwhile stays deleted.
+    private Task IndexAsync(IDatabase db, SessionKey key, SessionRecord record, DateTimeOffset now, bool creating)
+    {
+        var until = record.IndexedUntil!.Value;
+        var writes = new List<Task>
+        {
+            RedisUserIndex.AddAsync(db, _keys.User(record.User), key, until, now),
+            creating
+                ? db.StringSetAsync(_keys.Handle(key.Handle), key.Value, until - now)
+                : db.KeyExpireAsync(_keys.Handle(key.Handle), until - now),
+        };
+        writes.AddRange(ProviderIndexes(record).Select(index => RedisUserIndex.AddAsync(db, index, key, until, now)));
+        return Task.WhenAll(writes);
     }
 
     public Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken) =>

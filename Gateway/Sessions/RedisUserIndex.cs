@@ -3,8 +3,10 @@ using StackExchange.Redis;
 namespace Gateway.Sessions;
 
 /// <summary>
-/// The per-user sorted set of session keys, scored by expiry. It cannot grow without bound: expired entries are
-/// removed whenever it is written, and the set itself expires with its latest session. Reading it changes nothing.
+/// The per-user sorted set of session keys, scored by how long the index keeps each (the session's
+/// <see cref="SessionRecord.IndexedUntil"/>, a little after the session ends if unused). It cannot grow without bound:
+/// expired entries are removed whenever it is written, and the set itself expires with its latest entry. Reading it
+/// changes nothing; readers skip entries whose session has ended.
 /// </summary>
 internal static class RedisUserIndex
 {

@@ -104,17 +104,20 @@ internal sealed class SessionCache
     /// Caches a record read from the store, unless a session was revoked since the read began
     /// (<paramref name="revocations"/>: <see cref="Revocations"/> before the read).
     /// </summary>
-    public void SetIfNotRevokedSince(SessionKey key, SessionRecord record, long revocations)
+    /// <returns>True when the record is cached now.</returns>
+    public bool SetIfNotRevokedSince(SessionKey key, SessionRecord record, long revocations)
     {
         if (Revocations != revocations || SetEntry(key, record) is not { } entry)
         {
-            return;
+            return false;
         }
         // A revocation between the check and the write may have removed the entry before it was written: undo it.
         if (Revocations != revocations)
         {
             _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+            return false;
         }
+        return true;
     }
 
     /// <summary>Replaces the record of a session cached here (e.g. its slid expiry while the write is under way); never adds one.</summary>
@@ -180,7 +183,7 @@ internal sealed class SessionCache
         _entries.TryRemove(keyValue, out _);
     }
 
-    /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a slid expiry was written.</summary>
+    /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a failed write.</summary>
     public void Forget(SessionKey key) => _entries.TryRemove(key.Value, out _);
 
     /// <summary>Revokes everything (e.g. the connection that carries revocations was lost).</summary>

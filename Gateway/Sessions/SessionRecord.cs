@@ -54,6 +54,13 @@ internal sealed record SessionRecord
     /// <summary>When the account was last found in good standing in <see cref="Directory"/> (sign-in or re-check).</summary>
     [JsonPropertyName("k"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? CheckedAt { get; init; }
 
+    /// <summary>
+    /// Kept by the store for itself (Redis): until when its indexes of this session (handle, user, provider) last. A
+    /// sliding refresh rewrites only the record while the session ends before this, so most slides are one command;
+    /// once it would end later, the indexes are extended (see <c>RedisSessionStore</c>). Null until a store sets it.
+    /// </summary>
+    [JsonPropertyName("i"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? IndexedUntil { get; init; }
+
     /// <summary>When the session ends if unused: <see cref="ExpiresAt"/>, but never past <see cref="AbsoluteExpiresAt"/>.</summary>
     [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
 
