@@ -92,7 +92,7 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
 
         Assert.True(Cache.TryGet(alice.Cookie, out var a));
         Assert.True(Cache.TryGet(bob.Cookie, out var b));
-        Assert.Equal(("alice", "bob"), (a.Principal.Identity!.Name, b.Principal.Identity!.Name));
+        Assert.Equal(("alice", "bob"), (a.CreatePrincipal().Identity!.Name, b.CreatePrincipal().Identity!.Name));
         Assert.Equal(("alice", "bob"), (a.Headers.User, b.Headers.User));
     }
 
@@ -168,13 +168,13 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
 
         var last = signedIn[^1];
         Assert.True(sessions.Cache.TryGet(last.Cookie, out var answered));
-        Assert.Equal("user499", answered.Principal.Identity!.Name);
+        Assert.Equal("user499", answered.CreatePrincipal().Identity!.Name);
         // Whatever was evicted is simply asked of the framework again: nothing answers for another cookie.
         foreach (var (cookie, _, record) in signedIn)
         {
             if (sessions.Cache.TryGet(cookie, out var found))
             {
-                Assert.Equal(record.User, found.Principal.Identity!.Name);
+                Assert.Equal(record.User, found.CreatePrincipal().Identity!.Name);
             }
         }
     }
@@ -249,11 +249,11 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
     [Fact]
     public void PassedPolicies_AreBounded()
     {
-        var session = new AuthenticatedSession(
+        var session = AuthenticatedSession.TryCreate(
             SessionKey.FromSessionId(SessionId.New()), new SessionRecord
             {
                 User = "alice", CreatedAt = default, LastSeenAt = default, AbsoluteExpiresAt = default, ExpiresAt = default,
-            }, new object(), Gateway.Identity.UserPrincipal.Create("alice", "", "", Array.Empty<string>(), null));
+            }, new object(), Gateway.Identity.UserPrincipal.Create("alice", "", "", Array.Empty<string>(), null))!;
 
         Parallel.For(0, 100, i => session.RecordPassed($"policy{i}"));
 

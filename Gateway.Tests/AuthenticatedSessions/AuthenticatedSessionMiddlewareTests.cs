@@ -46,6 +46,9 @@ public sealed class AuthenticatedSessionMiddlewareTests : IDisposable
 
     private Dictionary<string, (SessionKey Key, SessionRecord Record)> Signed { get; } = new();
 
+    private static string[] Claims(System.Security.Claims.ClaimsPrincipal user) =>
+        [user.Identity!.AuthenticationType!, .. user.Claims.Select(c => $"{c.Type}={c.Value}")];
+
     private static Endpoint Proxied(params object[] metadata) =>
         new(_ => Task.CompletedTask, new EndpointMetadataCollection([new AuthenticatedSessionEndpoint(), .. metadata]), "route");
 
@@ -81,7 +84,9 @@ public sealed class AuthenticatedSessionMiddlewareTests : IDisposable
         Assert.Equal((1, 2), (_frameworkCalls, _nextCalls));
         Assert.Equal("alice", second.User.Identity!.Name);
         Assert.Same(first.GetAuthenticatedSession(), second.GetAuthenticatedSession());
-        Assert.Same(second.GetAuthenticatedSession()!.Principal, second.User);
+        // Each request gets a principal of its own, equal claim for claim to the one the framework produced.
+        Assert.NotSame(first.User, second.User);
+        Assert.Equal(Claims(first.User), Claims(second.User));
         Assert.True(second.Items.ContainsKey("__AuthorizationMiddlewareWithEndpointInvoked"));
     }
 

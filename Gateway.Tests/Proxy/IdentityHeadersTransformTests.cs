@@ -62,10 +62,10 @@ public sealed class IdentityHeadersTransformTests : IAsyncLifetime
     public async Task SignedInRequest_GetsTheSessionsEncodedHeaders_FromItsAuthenticatedSession()
     {
         var principal = UserPrincipal.Create("张三", "zhang@example.com", "张三", ["staff", "研发"], "handle123456");
-        var session = new AuthenticatedSession(SessionKey.FromSessionId(SessionId.New()), new SessionRecord
+        var session = AuthenticatedSession.TryCreate(SessionKey.FromSessionId(SessionId.New()), new SessionRecord
         {
             User = "张三", CreatedAt = default, LastSeenAt = default, AbsoluteExpiresAt = default, ExpiresAt = default,
-        }, new object(), principal);
+        }, new object(), principal)!;
         var context = Request(_ => { });
         context.HttpContext.User = principal;
         context.HttpContext.Features.Set(session);

@@ -7,17 +7,17 @@ namespace Gateway.AuthenticatedSessions;
 /// <summary>
 /// One session cookie as this instance authenticated it through the framework's full path: the session it names,
 /// the very record instance that authentication read, the user directory version it was checked against, the
-/// principal it produced, that principal's identity headers already encoded, and the policies requests with it have
-/// passed. Published on every request it answers as an <see cref="HttpContext"/> feature
+/// principal it produced (written down as a <see cref="PrincipalTemplate"/>: each request gets its own copy), that
+/// principal's identity headers already encoded, and the policies requests with it have passed. Published on every request it answers as an <see cref="HttpContext"/> feature
 /// (<see cref="AuthenticatedSessionHttpContextExtensions.GetAuthenticatedSession"/>).
 /// </summary>
 /// <remarks>
 /// The invariants, stated once here and relied on everywhere else:
 /// <list type="number">
-/// <item>Immutable but for <see cref="PassedPolicies"/>: the principal, the record and the header values are those of
-/// the authentication that built it. Nothing may edit <see cref="Principal"/> (it is shared by every request of the
-/// session); a claims transformation, the framework's one hook for editing principals, switches the cache off
-/// (<see cref="AuthenticatedSessionCache"/>).</item>
+/// <item>Immutable but for <see cref="PassedPolicies"/>: the principal's template, the record and the header values
+/// are those of the authentication that built it. Each request gets a principal of its own
+/// (<see cref="CreatePrincipal"/>), so what one request does to it reaches no other; a claims transformation, whose
+/// result may depend on more than the principal, switches the cache off (<see cref="AuthenticatedSessionCache"/>).</item>
 /// <item>It answers a request only while <see cref="AuthenticatedSessionCache.TryGet"/> finds nothing it depended on
 /// changed: the store still vouches for the same record instance (a sign-out, revocation, expiry, slid expiry or
 /// re-check replaces or removes it), the user directory is the same version, and no sliding refresh is due.</item>
@@ -33,14 +33,22 @@ internal sealed class AuthenticatedSession
 
     private string[] _passedPolicies = [];
 
-    public AuthenticatedSession(SessionKey key, SessionRecord record, object directoryVersion, ClaimsPrincipal principal)
+    private readonly PrincipalTemplate _principal;
+
+    private AuthenticatedSession(SessionKey key, SessionRecord record, object directoryVersion, PrincipalTemplate principal, IdentityHeaderValues headers)
     {
         Key = key;
         Record = record;
         DirectoryVersion = directoryVersion;
-        Principal = principal;
-        Headers = IdentityHeaderValues.Of(principal);
+        _principal = principal;
+        Headers = headers;
     }
+
+    /// <summary>The session the framework authenticated, or null when its principal cannot be written down exactly.</summary>
+    public static AuthenticatedSession? TryCreate(SessionKey key, SessionRecord record, object directoryVersion, ClaimsPrincipal principal) =>
+        PrincipalTemplate.TryCreate(principal) is { } template
+            ? new AuthenticatedSession(key, record, directoryVersion, template, IdentityHeaderValues.Of(principal))
+            : null;
 
     public SessionKey Key { get; }
 
@@ -50,10 +58,13 @@ internal sealed class AuthenticatedSession
     /// <summary>The user directory version (<see cref="UserDirectory.Version"/>) the principal was checked against.</summary>
     public object DirectoryVersion { get; }
 
-    /// <summary>The signed-in user, shared by every request this session answers: read it, never edit it.</summary>
-    public ClaimsPrincipal Principal { get; }
+    /// <summary>The signed-in user as the framework authenticated them: a new principal for each request.</summary>
+    public ClaimsPrincipal CreatePrincipal() => _principal.Create();
 
-    /// <summary>The identity headers of <see cref="Principal"/>, encoded.</summary>
+    /// <summary>How many claims the principal has (the cache's memory estimate).</summary>
+    public int ClaimCount => _principal.ClaimCount;
+
+    /// <summary>The identity headers of the principal, encoded.</summary>
     public IdentityHeaderValues Headers { get; }
 
     /// <summary>Names of the policies requests with this session were admitted under (case-insensitive, like policy names).</summary>

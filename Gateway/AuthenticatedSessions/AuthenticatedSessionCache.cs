@@ -26,12 +26,12 @@ namespace Gateway.AuthenticatedSessions;
 internal sealed class AuthenticatedSessionCache
 {
     /// <summary>
-    /// Estimated memory of one entry: the entry and its dictionary node, the shared principal (about 1 KB), the encoded
-    /// header values; each group adds <see cref="BytesPerGroup"/> (its claim, and its share of the header value).
+    /// Estimated memory of one entry: the entry and its dictionary node, the principal's template, the encoded header
+    /// values; each group adds <see cref="BytesPerGroup"/> (its claim in the template, and its share of the header value).
     /// </summary>
-    public const int EntryOverheadBytes = 1536;
+    public const int EntryOverheadBytes = 512;
 
-    public const int BytesPerGroup = 128;
+    public const int BytesPerGroup = 48;
 
     private const int MinSweepSize = 1024;
 
@@ -69,7 +69,7 @@ internal sealed class AuthenticatedSessionCache
     /// <summary>
     /// The authenticated session of this cookie value when it may answer a request now: the store still vouches for
     /// the very record it was built from, the user directory is the same version, and no sliding refresh is due.
-    /// Allocation-free.
+    /// Allocation-free (the request's principal is made by <see cref="AuthenticatedSession.CreatePrincipal"/>).
     /// </summary>
     public bool TryGet(ReadOnlySpan<char> cookieValue, out AuthenticatedSession session)
     {
@@ -85,7 +85,9 @@ internal sealed class AuthenticatedSessionCache
     /// The authenticated session for a cookie value the framework has just authenticated: the one held when it was
     /// built from the same record instance and directory version (the framework's principal is then equivalent to the
     /// one held: it depends on nothing else, claims transformations being excluded), so the policies passed so far
-    /// stay; else a new one in its place. Null when the value is not in the issued form or the cache is off.
+    /// stay; else a new one in its place. Null when the value is not in the issued form, the cache is off, or the
+    /// principal cannot be written down exactly (<see cref="PrincipalTemplate"/>): such a session always takes the
+    /// framework's path.
     /// </summary>
     public AuthenticatedSession? Add(string cookieValue, SessionKey key, SessionRecord record, object directoryVersion, System.Security.Claims.ClaimsPrincipal principal)
     {
@@ -105,7 +107,11 @@ internal sealed class AuthenticatedSessionCache
                 {
                     return held;
                 }
-                session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
+                session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal);
+                if (session is null)
+                {
+                    return null;
+                }
                 if (_sessions.TryUpdate(digest, session, held))
                 {
                     Interlocked.Add(ref _bytes, EntryBytes(session) - EntryBytes(held));
@@ -113,7 +119,11 @@ internal sealed class AuthenticatedSessionCache
                 }
                 continue;
             }
-            session ??= new AuthenticatedSession(key, record, directoryVersion, principal);
+            session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal);
+            if (session is null)
+            {
+                return null;
+            }
             if (!roomMade)
             {
                 MakeRoom(EntryBytes(session));

@@ -75,7 +75,7 @@ internal sealed class AuthenticatedSessionMiddleware
                 && _cache.TryGet(value, out var session)
                 && (access.Policy is null || session.HasPassed(access.Policy)))
             {
-                context.User = session.Principal;
+                context.User = session.CreatePrincipal();
                 context.Features.Set(session);
                 context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
                 return _next(context);

@@ -91,7 +91,7 @@ internal sealed partial class ForwardAuthHandler(
         // Answered from the cache, the framework's authentication did not run: the session stands for its result.
         var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult
             ?? (session is not null
-                ? AuthenticateResult.Success(new AuthenticationTicket(session.Principal, CookieAuthenticationDefaults.AuthenticationScheme))
+                ? AuthenticateResult.Success(new AuthenticationTicket(context.User, CookieAuthenticationDefaults.AuthenticationScheme))
                 : AuthenticateResult.NoResult());
         var result = await evaluator.AuthorizeAsync(policy, authentication, context, resource: null);
         if (result.Succeeded)
