@@ -22,8 +22,8 @@ internal static class AuthenticatedSessionsExtensions
         services.AddSingleton(sp =>
         {
             var sso = sp.GetRequiredService<IOptions<SsoOptions>>().Value;
-            // A claims transformation may edit the principal on every authentication; a principal shared by a
-            // session's requests must not be edited, so with one registered every request takes the framework's path.
+            // A claims transformation may make each authentication's principal differ (from state the cache cannot
+            // see), so with one registered every request takes the framework's path.
             var noTransformation = sp.GetService<IClaimsTransformation>() is null or NoopClaimsTransformation;
             return new AuthenticatedSessionCache(
                 sp.GetRequiredService<ISessionStore>(),
