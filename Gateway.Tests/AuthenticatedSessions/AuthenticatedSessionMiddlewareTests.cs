@@ -143,6 +143,35 @@ public sealed class AuthenticatedSessionMiddlewareTests : IDisposable
         Assert.Equal((1, 1), (_frameworkCalls, _nextCalls));
     }
 
+    [Theory]
+    [InlineData("theme=dark")]
+    [InlineData("theme=dark; _ga=GA1.2.3.4; lang=de")]
+    [InlineData("sso_sess=x; session=y")]
+    public async Task OnlyOtherCookies_OnAPublicRoute_SkipTheFramework(string cookies)
+    {
+        var context = await SendAsync(Proxied(new AllowAnonymousAttribute()), cookies);
+
+        Assert.Equal((0, 1), (_frameworkCalls, _nextCalls));
+        Assert.False(context.User.Identity?.IsAuthenticated ?? false);
+        Assert.Null(context.GetAuthenticatedSession());
+    }
+
+    // Wherever a lenient reading might find the session cookie, in any letter case or spelling, the framework decides.
+    [Theory]
+    [InlineData("SSO_SESSION=abc")]
+    [InlineData("theme=dark; Sso_Session=abc")]
+    [InlineData("sso_sessionC1=abc; sso_sessionC2=def")]
+    [InlineData("x@sso_session=abc")]
+    [InlineData("\"sso_session=abc\"")]
+    [InlineData("a=b, sso_session=abc")]
+    [InlineData("sso_session")]
+    public async Task AnyHeaderThatMayHoldTheSessionCookie_OnAPublicRoute_GoesToTheFramework(string cookies)
+    {
+        await SendAsync(Proxied(new AllowAnonymousAttribute()), cookies);
+
+        Assert.Equal((1, 1), (_frameworkCalls, _nextCalls));
+    }
+
     [Fact]
     public async Task SignedInOnAPublicRoute_IsAnsweredWithItsIdentity()
     {

@@ -8,7 +8,7 @@ namespace Gateway.AuthenticatedSessions;
 /// The one hot path of a signed-in request. On an endpoint that opted in (<see cref="AuthenticatedSessionEndpoint"/>:
 /// the proxied routes and forward-auth), a request whose session cookie <see cref="AuthenticatedSessionCache"/> can
 /// answer, under a policy that session has passed, goes straight on with its principal and session; so does a request
-/// without any cookie to an endpoint that needs no policy. Every other request (first sight of a cookie, a session
+/// without a session cookie (no cookie, or only others) to an endpoint that needs no policy. Every other request (first sight of a cookie, a session
 /// whose record, directory or sliding expiry changed, a policy not yet passed, sign-in, sign-out, challenges, refusals,
 /// the gateway's own endpoints) runs the framework's authentication and authorization middleware as they are, and a
 /// request they admit on an opted-in endpoint leaves its authenticated session in the cache for the next one.
@@ -62,11 +62,11 @@ internal sealed class AuthenticatedSessionMiddleware
         if (access.Answerable)
         {
             var cookies = context.Request.Headers.Cookie;
-            if (cookies.Count == 0)
+            if (!CookieHeader.MayHold(cookies, _cookieName))
             {
                 if (access.Policy is null)
                 {
-                    // Not signed in, and nothing to check: what the framework would conclude.
+                    // No session cookie (other cookies, or none), and nothing to check: what the framework would conclude.
                     context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
                     return _next(context);
                 }

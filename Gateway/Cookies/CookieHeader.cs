@@ -24,6 +24,22 @@ internal static class CookieHeader
         SearchValues.Create("!#$%&'()*+-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     /// <summary>
+    /// False only when no <c>Cookie</c> header holds <paramref name="name"/> anywhere, in any letter case: then no
+    /// reading, however lenient, finds that cookie, and the framework would see the request as not signed in.
+    /// </summary>
+    public static bool MayHold(StringValues cookieHeaders, string name)
+    {
+        foreach (var header in cookieHeaders)
+        {
+            if (header is not null && header.Contains(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
     /// The value of the one cookie called <paramref name="name"/> (any letter case, as ASP.NET Core matches names) in a
     /// single <c>Cookie</c> header, without allocating. Only for the plainest header: <c>;</c>-separated parts, exactly
     /// one of them <c>name=value</c> with a base64url value, and no other part in which the lenient reading finds the
