@@ -69,10 +69,15 @@ internal static class AuthenticatedSessionsExtensions
     }
 }
 
-/// <summary>Every few seconds, drops the cached sessions that can no longer answer, so memory shrinks back when sessions go idle.</summary>
+/// <summary>
+/// Every few seconds, drops the cached sessions that can no longer answer, and hands the memory back once many have
+/// gone (<see cref="IdleMemoryRelease"/>), so the process shrinks back when sessions go idle.
+/// </summary>
 internal sealed class AuthenticatedSessionSweeper(AuthenticatedSessionCache cache, IServiceProvider services, TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private readonly IdleMemoryRelease _release = IdleMemoryRelease.ForProcess();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -83,6 +88,7 @@ internal sealed class AuthenticatedSessionSweeper(AuthenticatedSessionCache cach
         {
             sessions?.RemoveStale();
             cache.RemoveUnanswerable();
+            _release.Observe(cache.Count + (sessions?.Count ?? 0));
         }
     }
 }
