@@ -19,10 +19,13 @@
 # Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration),
 # BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS,
 # BENCH_SESSIONS (memory pass, default 100 000), BENCH_ZIPF_USERS (many-users pass, default 10 000; 100 000 works),
-# BENCH_ZIPF_S (Zipf exponent, default 1.0), BENCH_MEMORY_SECONDS (cap of each memory run, default 120),
+# BENCH_ZIPF_S (Zipf exponent, default 1.0), BENCH_STEADY_SECONDS (the many-users pass's continuous run, default 60;
+# its second half is measured), BENCH_MEMORY_SECONDS (cap of each memory run, default 120),
 # BENCH_IDLE_SECONDS (default 90), BENCH_FORGED (default 100 000), BENCH_STORM_RATE (attempts/s, default 200),
 # BENCH_STORM_SECONDS (default 10), BENCH_STORM_MIX ("right wrong unknown" shares, default "50 25 25"),
 # BENCH_SUT_CPU / BENCH_LOAD_CPU (cores), BENCH_GATEWAY_ARGS (extra gateway arguments, for experiments),
+# BENCH_COMPARE_ARGS (a second gateway on the same core and Redis with these extra arguments: its authenticated route
+# is one more configuration of the busy and many-users passes, interleaved with the others, e.g. metrics on/off),
 # BENCH_OUT (markdown copy of the results, default bench/last-run.md), BENCH_KEEP_TMP=1 (keep the logs).
 #
 # Starts, each on a free loopback port and stopped at the end (also on Ctrl-C or an error): nginx as the fixed
@@ -41,6 +44,7 @@ sessions=${BENCH_SESSIONS:-100000}
 zipf_users=${BENCH_ZIPF_USERS:-10000}
 zipf_s=${BENCH_ZIPF_S:-1.0}
 memory_seconds=${BENCH_MEMORY_SECONDS:-120}
+steady_seconds=${BENCH_STEADY_SECONDS:-60}
 idle_seconds=${BENCH_IDLE_SECONDS:-90}
 forged=${BENCH_FORGED:-100000}
 storm_rate=${BENCH_STORM_RATE:-200}
@@ -51,10 +55,11 @@ sut_cpu=${BENCH_SUT_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 out=${BENCH_OUT:-$root/bench/last-run.md}
 read -r -a extra_gateway_args <<<"${BENCH_GATEWAY_ARGS:-}"
+read -r -a compare_gateway_args <<<"${BENCH_COMPARE_ARGS:-}"
 mode=${1:-full}
 case $mode in
   full | --hold) ;;
-  --quick) duration=1 rounds=1 warmup=1 sessions=2000 zipf_users=2000 forged=2000 memory_seconds=5 idle_seconds=4
+  --quick) duration=1 rounds=1 warmup=1 sessions=2000 zipf_users=2000 forged=2000 memory_seconds=5 idle_seconds=4 steady_seconds=2
     storm_seconds=3 ;;
   *) echo "usage: bash bench/run.sh [--quick | --hold]" >&2; exit 2 ;;
 esac
@@ -259,6 +264,13 @@ stop_gateway() {
 }
 start_gateway
 wait_http baseline "http://127.0.0.1:$baseline_port/"
+if ((${#compare_gateway_args[@]})); then
+  compared_port=$(free_port)
+  (cd "$gateway_dir" && exec taskset -c "$sut_cpu" dotnet Gateway.dll --urls "http://127.0.0.1:$compared_port" \
+    "${gateway_args[@]}" "${compare_gateway_args[@]}") >"$tmp/gateway-compared.log" 2>&1 &
+  pid[compared]=$!
+  wait_http compared "http://127.0.0.1:$compared_port/_sso/healthz"
+fi
 
 # ---------------------------------------------------------------- sign in once (antiforgery form, then POST)
 # a browser's User-Agent, because the session record keeps it (and so its MEMORY USAGE is a browser session's)
@@ -281,16 +293,21 @@ cookie_name=${cookie%%=*}
 declare -A url=()
 set_urls() {
   url=([baseline]="http://127.0.0.1:$baseline_port/bench" [anonymous]="$gw/public/bench" [authenticated]="$gw/bench")
+  [[ -n ${compared_port:-} ]] && url[compared]="http://127.0.0.1:$compared_port/bench"
+  return 0
 }
 set_urls
 declare -A label=(
   [baseline]="plain YARP (baseline)"
   [anonymous]="gateway, anonymous route"
   [authenticated]="gateway, authenticated route"
+  [compared]="gateway with ${BENCH_COMPARE_ARGS:-}, authenticated route"
 )
-declare -A process=([baseline]=baseline [anonymous]=gateway [authenticated]=gateway)
+declare -A process=([baseline]=baseline [anonymous]=gateway [authenticated]=gateway [compared]=compared)
 configs=(baseline anonymous authenticated)
-headers_for() { [[ $1 == authenticated ]] && printf '%s\n' "-H" "Cookie: $cookie" || true; }
+[[ -n ${compared_port:-} ]] && configs+=(compared)
+# The same session works on both gateways: they share Redis and so the key ring.
+headers_for() { [[ $1 == authenticated || $1 == compared ]] && printf '%s\n' "-H" "Cookie: $cookie" || true; }
 # The many-users stream sends every configuration the same cookie values; the anonymous route gets them under
 # another cookie name, because a valid session on the anonymous route is authenticated too (SPEC: identity
 # headers are added when the request carries one), and the point of that row is a route that checks nothing.
@@ -488,7 +505,7 @@ if has_pass busy; then
         key=$load.$config
         r=$(median <<<"${rps[$key]}")
         vs_anon="-"
-        [[ $config == authenticated ]] && vs_anon=$(ratio "$r" "$(median <<<"${rps[$load.anonymous]}")")
+        [[ $config == authenticated || $config == compared ]] && vs_anon=$(ratio "$r" "$(median <<<"${rps[$load.anonymous]}")")
         vs_base="-"
         [[ $config != baseline ]] && vs_base=$(ratio "$r" "$(median <<<"${rps[$load.baseline]}")")
         cmds="-"
@@ -503,6 +520,11 @@ if has_pass busy; then
     echo
     added=$(awk -v a="$(median <<<"${p99[moderate.authenticated]}")" -v b="$(median <<<"${p99[moderate.anonymous]}")" \
       'BEGIN { printf "%.3f", (a - b) / 1000 }')
+    if [[ -n ${compared_port:-} ]]; then
+      for load in saturation moderate; do
+        echo "- $load: the gateway with ${BENCH_COMPARE_ARGS} against the same gateway without them (authenticated route, medians): $(ratio "$(median <<<"${rps[$load.compared]}")" "$(median <<<"${rps[$load.authenticated]}")") of its req/s; CPU $(us_per "${ticks[$load.compared]}" "${requests[$load.compared]}") against $(us_per "${ticks[$load.authenticated]}" "${requests[$load.authenticated]}") µs/req"
+      done
+    fi
     echo "- p99 the session check adds at moderate load (authenticated minus anonymous, medians): $added ms"
     echo "- Redis commands of one more ${mix_requests}-request authenticated run: $mix"
     mix_text=$(tr ' ' '\n' <<<"$write_mix" | awk -F= 'NF == 2 { c[$1] += $2 } END { for (k in c) printf "%s=%d ", k, c[k] }')
@@ -608,6 +630,18 @@ if has_pass zipf; then
       done
     done
   done
+  # Steady state: between two runs of one configuration the rounds above leave it idle for about as long as the
+  # session cache's trust window (30 s), so each run starts with most entries expired and reads them again. A site
+  # with steady traffic does not: one continuous run, of which the second half is measured.
+  log "many users, steady state: authenticated route, saturation, ${steady_seconds} s without a pause (the second half measured)"
+  run_zipf authenticated "$connections" "$((steady_seconds / 2))"
+  before=$(redis_calls)
+  run_zipf authenticated "$connections" "$((steady_seconds / 2))"
+  delta=$(calls_delta "$before" "$(redis_calls)")
+  z_steady_rps=$w_rps
+  z_steady_cmds=$(per_request "${delta%% *}" "$w_requests")
+  z_steady_gets=$(per_request "$(gets_of <<<"$delta")" "$w_requests")
+  z_steady_mix=$(mix_of <<<"${delta#* }")
   zipf_rss_after=$(rss_mb "${pid[gateway]}")
   zipf_hwm=$(hwm_mb "${pid[gateway]}")
   z_sat_ratio=$(awk -v a="$(median <<<"${z_rps[saturation.authenticated]}")" -v b="$(median <<<"${z_rps[saturation.baseline]}")" \
@@ -616,7 +650,7 @@ if has_pass zipf; then
   z_added=$(awk -v a="$(median <<<"${z_p99[moderate.authenticated]}")" -v b="$(median <<<"${z_p99[moderate.anonymous]}")" \
     'BEGIN { printf "%.3f", (a - b) / 1000 }')
   targets+=("| 1. many users ($zipf_users, Zipf), saturation: authenticated ≥ 60 % of plain YARP's req/s | $z_sat_ratio % | $(verdict "$z_sat_ratio" ge 60) |")
-  targets+=("| 1. many users, saturation: Redis commands per authenticated request ≤ 0.1 | $z_cmds | $(verdict "$z_cmds" le 0.1) |")
+  targets+=("| 1. many users, saturation, steady state: Redis commands per authenticated request ≤ 0.1 | $z_steady_cmds ($z_cmds in the interleaved rounds) | $(verdict "$z_steady_cmds" le 0.1) |")
   targets+=("| 1. many users, moderate load: p99 within 1 ms of the anonymous route's | $z_added ms | $(verdict "$z_added" le 1) |")
   {
     echo "### Many users"
@@ -658,6 +692,12 @@ if has_pass zipf; then
       echo "- ${label[$config]}, saturation: the load core would be full at $(awk -v u="$lu" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $lu µs), the system under test's core at $(awk -v u="$su" 'BEGIN { printf "%.0f", (u > 0 ? 1e6 / u : 0) }') req/s (10⁶ / $su µs): $(awk -v l="$lu" -v s="$su" 'BEGIN { print (l < s ? "the system under test is the limit" : "**the load core is the limit**") }')"
     done
     echo "- Redis commands during the authenticated saturation runs: $(mix_of <<<"${z_mix[saturation.authenticated]}")"
+    if [[ -n ${compared_port:-} ]]; then
+      for load in saturation moderate; do
+        echo "- $load: the gateway with ${BENCH_COMPARE_ARGS} against the same gateway without them (authenticated route, medians): $(ratio "$(median <<<"${z_rps[$load.compared]}")" "$(median <<<"${z_rps[$load.authenticated]}")") of its req/s; CPU $(us_per "${z_ticks[$load.compared]}" "${z_requests[$load.compared]}") against $(us_per "${z_ticks[$load.authenticated]}" "${z_requests[$load.authenticated]}") µs/req"
+      done
+    fi
+    echo "- steady state (authenticated, saturation, $((steady_seconds / 2)) s measured after $((steady_seconds / 2)) s of the same traffic without a pause): $z_steady_rps req/s, $z_steady_cmds Redis commands a request, $z_steady_gets session GETs a request ($z_steady_mix)"
     echo "- p99 the session check adds at moderate load with many users (authenticated minus anonymous, medians): $z_added ms"
     echo "- gateway RSS: $zipf_rss_before MB before the many-users pass, $zipf_rss_after MB after, peak $zipf_hwm MB during it"
     echo
