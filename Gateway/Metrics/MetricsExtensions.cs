@@ -16,6 +16,19 @@ internal static class MetricsExtensions
     public const string RuntimeMeter = "System.Runtime";
 
     /// <summary>
+    /// ASP.NET Core's meters that say something on a dashboard: requests (duration, active), Kestrel's connections,
+    /// sign-in and authorization attempts (the framework's path only), the memory pool.
+    /// </summary>
+    public static readonly string[] FrameworkMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Authorization",
+        "Microsoft.AspNetCore.MemoryPool",
+    ];
+
+    /// <summary>
     /// Always registers <see cref="GatewayMetrics"/> (its calls are nearly free without a listener); the exporter and
     /// the management listener only with <c>Sso:Metrics:Enabled</c>.
     /// </summary>
@@ -33,7 +46,10 @@ internal static class MetricsExtensions
             .ConfigureResource(resource => resource.AddService(GatewayMetrics.MeterName))
             .WithMetrics(metrics => metrics
                 .AddMeter(GatewayMetrics.MeterName)
-                .AddAspNetCoreInstrumentation()
+                // The framework's own meters, named rather than through OpenTelemetry.Instrumentation.AspNetCore: that
+                // also adds a middleware to every request (for error.type) and the routing meter's counter per request,
+                // which cost the proxied hot path measurably (bench/README.md, "Metrics on against off").
+                .AddMeter(FrameworkMeters)
                 .AddMeter(RuntimeMeter)
                 // Every scrape collects afresh: only the scraper reaches this port, and a cached answer (the exporter's
                 // default is 300 ms) would hide what happened just before it.
