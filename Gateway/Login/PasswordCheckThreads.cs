@@ -70,8 +70,15 @@ internal sealed class PasswordCheckThreads : TaskScheduler, IDisposable
     {
         if (OperatingSystem.IsLinux())
         {
-            // On Linux the nice value belongs to the thread (who = 0 is the calling thread), not to the process.
-            _ = setpriority(PrioProcess, 0, Niceness);
+            // On Linux the nice value belongs to the thread (who = 0 is the calling thread), not to the process. Best
+            // effort: a C library that cannot be found must not take the thread (and so the process) down.
+            try
+            {
+                _ = setpriority(PrioProcess, 0, Niceness);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+            }
         }
         else
         {
