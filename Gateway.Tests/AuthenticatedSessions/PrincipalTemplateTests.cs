@@ -8,8 +8,10 @@ namespace Gateway.Tests.AuthenticatedSessions;
 /// <summary>
 /// An authenticated session keeps its principal written down (<see cref="PrincipalTemplate"/>) and gives each request
 /// its own copy: equal claim for claim for every principal the gateway builds, refused for anything it could not copy
-/// exactly, and small enough that 100 000 live sessions fit the memory target.
+/// exactly, and no larger than the authenticated-session cache estimates. In a collection that runs alone: the memory
+/// measurement counts the whole process's heap, so no other test may allocate beside it.
 /// </summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class PrincipalTemplateTests
 {
     public static TheoryData<string, ClaimsPrincipal> GatewayPrincipals => new()
@@ -111,7 +113,7 @@ public sealed class PrincipalTemplateTests
     [Fact]
     public void AnEntry_TakesNoMoreMemory_ThanTheCacheEstimates()
     {
-        const int count = 10_000;
+        const int count = 20_000;
         string[] groups = ["staff", "engineering", "admins", "on-call"];
         // What the entries share with the session records (the records and their strings) exists first: the session
         // cache accounts for it. The framework's principal is built from the record (SessionTicketStore) and is the
@@ -161,4 +163,11 @@ public sealed class PrincipalTemplateTests
     }
 
     private sealed class GenericIdentityLike() : ClaimsIdentity([new Claim(ClaimTypes.Name, "alice")], "custom");
+}
+
+/// <summary>Tests that measure the process's heap: run after the others, one at a time, with nothing beside them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasurementCollection
+{
+    public const string Name = "Memory measurement (alone)";
 }
