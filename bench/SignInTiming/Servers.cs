@@ -1,36 +1,25 @@
 // Real directory servers for the timing bench, started the way the test suite's fixtures start them
-// (Gateway.Tests/TestInfrastructure: SlapdServerFixture, PostgresServerFixture, MariaDbServerFixture) but without
-// their xunit plumbing: Debian's binaries, a temporary folder, a free loopback port, stopped and removed at the end.
+// (Gateway.Tests/TestInfrastructure: SlapdServerFixture, PostgresServerFixture, MariaDbServerFixture), with the same
+// process helpers (ServerProcess, FreePort, Poll, compiled in from there) but without the xunit plumbing: Debian's
+// binaries, a temporary folder, a free loopback port, stopped and removed at the end.
 
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Tests.TestInfrastructure;
 using MySqlConnector;
 using Npgsql;
 
 /// <summary>One server process and its folder; disposing stops it and removes the folder.</summary>
-internal sealed class BenchServer(string name, Process process, string folder, int port) : IAsyncDisposable
+internal sealed class BenchServer(string name, ServerProcess process, string folder, int port) : IAsyncDisposable
 {
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     public string Name => name;
 
     public int Port => port;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        process.Dispose();
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => new(ServerProcess.StopAndRemoveAsync(process, folder));
 
     public const string LdapBaseDn = "dc=example,dc=com";
     public const string LdapAdminDn = "cn=admin," + LdapBaseDn;
@@ -92,17 +81,20 @@ internal sealed class BenchServer(string name, Process process, string folder, i
             userPassword: {dummyPassword}
 
             """);
-        await RunAsync(Find("/usr/sbin/slapadd"), ["-f", config, "-b", LdapBaseDn, "-l", ldif]);
-        var port = FreePort();
-        var process = Start(Find("/usr/sbin/slapd"), ["-f", config, "-h", $"ldap://127.0.0.1:{port}/", "-d", "0"]);
-        await WaitAsync("slapd", process, () => CanConnectTcp(port));
+        await ServerProcess.RunAsync(ServerProcess.Find("/usr/sbin/slapadd"), ["-f", config, "-b", LdapBaseDn, "-l", ldif]);
+        var port = 0;
+        var process = await ServerProcess.StartAndWaitAsync("slapd", () =>
+        {
+            port = FreePort.Next();
+            return ServerProcess.Start(ServerProcess.Find("/usr/sbin/slapd"), ["-f", config, "-h", $"ldap://127.0.0.1:{port}/", "-d", "0"]);
+        }, () => CanConnectTcp(port), StartTimeout);
         return new BenchServer("slapd", process, folder, port);
     }
 
     /// <summary>The <c>{ARGON2}</c> (or other scheme) value slapd's own <c>slappasswd</c> makes of a password.</summary>
     public static async Task<string> SlappasswdAsync(string scheme, string password)
     {
-        var start = new ProcessStartInfo(Find("/usr/sbin/slappasswd"), ["-o", "module-load=argon2", "-h", scheme, "-s", password])
+        var start = new ProcessStartInfo(ServerProcess.Find("/usr/sbin/slappasswd"), ["-o", "module-load=argon2", "-h", scheme, "-s", password])
         {
             RedirectStandardOutput = true,
         };
@@ -120,13 +112,16 @@ internal sealed class BenchServer(string name, Process process, string folder, i
         var data = Path.Combine(folder, "data");
         var passwordFile = Path.Combine(folder, "pw");
         await File.WriteAllTextAsync(passwordFile, DatabasePassword + "\n");
-        GiveTo(folder, "postgres");
-        await RunAsync(Path.Combine(bin, "initdb"),
+        ServerProcess.GiveTo(folder, "postgres");
+        await ServerProcess.RunAsync(Path.Combine(bin, "initdb"),
             ["-D", data, "-U", DatabaseUser, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], asUser: "postgres");
-        var port = FreePort();
-        var process = Start(Path.Combine(bin, "postgres"),
-            ["-D", data, "-p", port.ToString(), "-h", "127.0.0.1", "-k", folder, "-c", "fsync=off"], asUser: "postgres");
-        await WaitAsync("postgres", process, async () =>
+        var port = 0;
+        var process = await ServerProcess.StartAndWaitAsync("postgres", () =>
+        {
+            port = FreePort.Next();
+            return ServerProcess.Start(Path.Combine(bin, "postgres"),
+                ["-D", data, "-p", port.ToString(), "-h", "127.0.0.1", "-k", folder, "-c", "fsync=off"], asUser: "postgres");
+        }, async () =>
         {
             try
             {
@@ -138,7 +133,7 @@ internal sealed class BenchServer(string name, Process process, string folder, i
             {
                 return false;
             }
-        });
+        }, StartTimeout);
         return new BenchServer("postgres", process, folder, port);
     }
 
@@ -147,22 +142,25 @@ internal sealed class BenchServer(string name, Process process, string folder, i
 
     public static async Task<BenchServer> StartMariaDbAsync()
     {
-        var installDb = Find("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db");
-        var server = Find("/usr/sbin/mariadbd", "/usr/sbin/mysqld");
+        var installDb = ServerProcess.Find("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db");
+        var server = ServerProcess.Find("/usr/sbin/mariadbd", "/usr/sbin/mysqld");
         var folder = Directory.CreateTempSubdirectory("ssogw-bench-mariadb-").FullName;
         var data = Path.Combine(folder, "data");
         var socket = Path.Combine(folder, "mariadb.sock");
-        GiveTo(folder, "mysql");
-        await RunAsync(installDb, ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"], asUser: "mysql");
-        var port = FreePort();
-        var process = Start(server,
-        [
-            "--no-defaults", $"--datadir={data}", $"--port={port}", "--bind-address=127.0.0.1", $"--socket={socket}",
-            $"--pid-file={Path.Combine(folder, "mariadb.pid")}", "--skip-log-bin", "--skip-name-resolve",
-            "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--performance-schema=OFF",
-        ], asUser: "mysql");
+        ServerProcess.GiveTo(folder, "mysql");
+        await ServerProcess.RunAsync(installDb, ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"], asUser: "mysql");
+        var port = 0;
         var admin = $"Server={socket};Protocol=Unix;User ID=root;Connection Timeout=5;Pooling=false";
-        await WaitAsync("mariadbd", process, async () =>
+        var process = await ServerProcess.StartAndWaitAsync("mariadbd", () =>
+        {
+            port = FreePort.Next();
+            return ServerProcess.Start(server,
+            [
+                "--no-defaults", $"--datadir={data}", $"--port={port}", "--bind-address=127.0.0.1", $"--socket={socket}",
+                $"--pid-file={Path.Combine(folder, "mariadb.pid")}", "--skip-log-bin", "--skip-name-resolve",
+                "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--performance-schema=OFF",
+            ], asUser: "mysql");
+        }, async () =>
         {
             try
             {
@@ -174,7 +172,7 @@ internal sealed class BenchServer(string name, Process process, string folder, i
             {
                 return false;
             }
-        });
+        }, StartTimeout);
         await using (var connection = new MySqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -195,13 +193,6 @@ internal sealed class BenchServer(string name, Process process, string folder, i
     public static string MariaDbConnectionString(int port) =>
         $"Server=127.0.0.1;Port={port};User ID={DatabaseUser};Password={DatabasePassword};Database=site;Connection Timeout=5";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<bool> CanConnectTcp(int port)
     {
         try
@@ -213,79 +204,6 @@ internal sealed class BenchServer(string name, Process process, string folder, i
         catch (SocketException)
         {
             return false;
-        }
-    }
-
-    private static async Task WaitAsync(string name, Process process, Func<Task<bool>> answers)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (!await answers())
-        {
-            if (process.HasExited || DateTime.UtcNow > until)
-            {
-                throw new InvalidOperationException($"{name} did not start");
-            }
-            await Task.Delay(100);
-        }
-    }
-
-    private static string Find(params string[] candidates) =>
-        candidates.FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException($"{Path.GetFileName(candidates[0])} is not installed (bash scripts/test.sh installs it)");
-
-    // PostgreSQL and MariaDB refuse to run as root: as their system users then, owning their folders.
-    private static void GiveTo(string folder, string user)
-    {
-        if (Environment.UserName == "root")
-        {
-            using var chown = Process.Start("chown", ["-R", $"{user}:{user}", folder]);
-            chown!.WaitForExit();
-        }
-    }
-
-    private static ProcessStartInfo StartInfo(string executable, IEnumerable<string> args, string? asUser)
-    {
-        var runAs = asUser is not null && Environment.UserName == "root";
-        var start = new ProcessStartInfo(runAs ? "/usr/sbin/runuser" : executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (runAs)
-        {
-            foreach (var arg in new[] { "-u", asUser!, "--", executable })
-            {
-                start.ArgumentList.Add(arg);
-            }
-        }
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        return start;
-    }
-
-    private static Process Start(string executable, IEnumerable<string> args, string? asUser = null)
-    {
-        var process = Process.Start(StartInfo(executable, args, asUser)) ?? throw new InvalidOperationException($"{executable} did not start");
-        // Drain the output so that a chatty server never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task RunAsync(string executable, IEnumerable<string> args, string? asUser = null)
-    {
-        using var process = Process.Start(StartInfo(executable, args, asUser)) ?? throw new InvalidOperationException($"{executable} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{executable} exited {process.ExitCode}: {await stdout} {await stderr}");
         }
     }
 }
