@@ -119,6 +119,21 @@ public sealed class SessionTicketStoreTests
     }
 
     [Fact]
+    public async Task SessionEndedWhileItsSlideIsWritten_IsNoSession()
+    {
+        var id = await _tickets.StoreAsync(Ticket(), Browser(), default);
+        _time.Advance(TimeSpan.FromMinutes(2));
+        // A sign-out on another instance lands between this request's read and its slide: the slide finds nothing.
+        _store.EndBeforeTouch = true;
+        var context = Browser();
+
+        Assert.Null(await _tickets.RetrieveAsync(id, context, default));
+        Assert.Equal(1, _store.Touches);
+        Assert.Null(context.Features.Get<SessionTicketStore.RetrievedSession>());
+        Assert.Null(await _store.GetAsync(SessionKey.FromSessionId(id), default));
+    }
+
+    [Fact]
     public async Task StoreThatDoesNotAnswer_IsNoSession_AndMarksTheRequest()
     {
         var id = await _tickets.StoreAsync(Ticket(), Browser(), default);
@@ -145,6 +160,7 @@ public sealed class SessionTicketStoreTests
         public int Reads;
         public int Touches;
         public bool Down;
+        public bool EndBeforeTouch;
 
         public override Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
         {
@@ -152,10 +168,14 @@ public sealed class SessionTicketStoreTests
             return Down ? throw new SessionStoreUnavailableException("down") : base.GetAsync(key, cancellationToken);
         }
 
-        public override Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
+        public override async Task<SessionRecord?> TouchAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Touches);
-            return base.TouchAsync(key, record, cancellationToken);
+            if (EndBeforeTouch)
+            {
+                await DeleteAsync(key, cancellationToken);
+            }
+            return await base.TouchAsync(key, record, cancellationToken);
         }
     }
 }
