@@ -61,9 +61,6 @@ internal sealed class AuthenticatedSession
     /// <summary>The signed-in user as the framework authenticated them: a new principal for each request.</summary>
     public ClaimsPrincipal CreatePrincipal() => _principal.Create();
 
-    /// <summary>How many claims the principal has (the cache's memory estimate).</summary>
-    public int ClaimCount => _principal.ClaimCount;
-
     /// <summary>The identity headers of the principal, encoded.</summary>
     public IdentityHeaderValues Headers { get; }
 

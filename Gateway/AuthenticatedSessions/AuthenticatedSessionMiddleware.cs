@@ -62,16 +62,13 @@ internal sealed class AuthenticatedSessionMiddleware
         if (access.Answerable)
         {
             var cookies = context.Request.Headers.Cookie;
-            if (!CookieHeader.MayHold(cookies, _cookieName))
+            if (access.Policy is null && !CookieHeader.MayHold(cookies, _cookieName))
             {
-                if (access.Policy is null)
-                {
-                    // No session cookie (other cookies, or none), and nothing to check: what the framework would conclude.
-                    context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
-                    return _next(context);
-                }
+                // No session cookie (other cookies, or none), and nothing to check: what the framework would conclude.
+                context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
+                return _next(context);
             }
-            else if (CookieHeader.TryGetSingleValue(cookies, _cookieName, out var value)
+            if (CookieHeader.TryGetSingleValue(cookies, _cookieName, out var value)
                 && _cache.TryGet(value, out var session)
                 && (access.Policy is null || session.HasPassed(access.Policy)))
             {

@@ -29,8 +29,6 @@ internal sealed class PrincipalTemplate
         _claims = claims;
     }
 
-    public int ClaimCount => _claims.Length;
-
     /// <summary>The template of <paramref name="principal"/>, or null when it has anything a template cannot hold.</summary>
     public static PrincipalTemplate? TryCreate(ClaimsPrincipal principal)
     {
