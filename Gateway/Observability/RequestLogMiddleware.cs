@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Gateway.Metrics;
 using Serilog.Events;
-using Serilog.Parsing;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Observability;
@@ -11,13 +10,11 @@ namespace Gateway.Observability;
 /// route id; successful health probes are left out (<see cref="HealthProbeEndpoint"/>). Outermost in the pipeline, so
 /// the line records the status the client got; a request that fails with an
 /// exception is logged as the 500 it becomes, at Error level like any 5xx. The event is built directly (template
-/// parsed once, no ambient diagnostic context): it is written for every request, so it is kept cheap.
+/// parsed once, no ambient diagnostic context) and written by <see cref="RequestLogLine"/>: it is written for every
+/// request, so it is kept cheap.
 /// </summary>
 internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger logger, GatewayMetrics metrics)
 {
-    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
-        "HTTP {RequestMethod:l} {RequestHost:l}{RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms user {User:l} route {RouteId:l}");
-
     private readonly Serilog.ILogger _logger = logger.ForContext<RequestLogMiddleware>();
 
     public async Task InvokeAsync(HttpContext context)
@@ -57,7 +54,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
             new("RouteId", new ScalarValue(route)),
         ];
         var activity = Activity.Current;
-        _logger.Write(new LogEvent(DateTimeOffset.Now, level, exception, Template, properties,
+        _logger.Write(new LogEvent(DateTimeOffset.Now, level, exception, RequestLogLine.Template, properties,
             activity?.TraceId ?? default, activity?.SpanId ?? default));
     }
 }
