@@ -125,6 +125,40 @@ public sealed class RequestLogLineTests
         Assert.True(Own(logEvent) is null, name);
     }
 
+    public static TheoryData<string, string, int, string?, string> Created => new()
+    {
+        { "GET", "/inbox", 200, "alice", "www" },
+        { "POST", "/_sso/login", 302, null, "Login" },
+        { "PROPFIND", "/dav", 207, "bob", "dav" },
+        { "get", "/lower", 404, null, "-" },
+        { "GET", "/odd", 99, "x", "www" },
+        { "GET", "/odd", 600, "x", "www" },
+        { "DELETE", "/x\r\n\"", 503, "zoë😀", "shop" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Created))]
+    public void TheMiddlewaresEvent_ThroughARealLogger_IsWrittenAsSerilogWritesIt(string method, string path, int status, string? user, string route)
+    {
+        LogEvent? logged = null;
+        var logger = new global::Serilog.LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(new Capture(e => logged = e))
+            .CreateLogger().ForContext<RequestLogMiddleware>();
+
+        logger.Write(RequestLogLine.Create(LogEventLevel.Information, null, method, "www.example.com", path, status, 2.5, user, route));
+
+        Assert.NotNull(logged);
+        Assert.Equal(["RequestMethod", "RequestHost", "RequestPath", "StatusCode", "Elapsed", "User", "RouteId", "SourceContext"], logged.Properties.Keys);
+        Assert.Equal($"HTTP {method} www.example.com{path} responded {status} in 2.5 ms user {user ?? "-"} route {route}", logged.RenderMessage());
+        var own = Own(logged);
+        Assert.NotNull(own);
+        AssertSameJson(Serilog(logged), own);
+    }
+
+    private sealed class Capture(Action<LogEvent> onEvent) : global::Serilog.Core.ILogEventSink
+    {
+        public void Emit(LogEvent logEvent) => onEvent(logEvent);
+    }
+
     [Fact]
     public void TheSink_WritesRequestLinesAndOtherEvents_InTheOrderTheyCame()
     {

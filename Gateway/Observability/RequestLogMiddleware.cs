@@ -41,20 +41,9 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
             return;
         }
         var request = context.Request;
-        var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : "-";
+        var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
         var route = context.Features.Get<IReverseProxyFeature>()?.Route.Config.RouteId ?? context.GetEndpoint()?.DisplayName ?? "-";
-        LogEventProperty[] properties =
-        [
-            new("RequestMethod", new ScalarValue(request.Method)),
-            new("RequestHost", new ScalarValue(request.Host.Value)),
-            new("RequestPath", new ScalarValue(request.Path.Value ?? "/")),
-            new("StatusCode", new ScalarValue(status)),
-            new("Elapsed", new ScalarValue(Stopwatch.GetElapsedTime(started).TotalMilliseconds)),
-            new("User", new ScalarValue(user)),
-            new("RouteId", new ScalarValue(route)),
-        ];
-        var activity = Activity.Current;
-        _logger.Write(new LogEvent(DateTimeOffset.Now, level, exception, RequestLogLine.Template, properties,
-            activity?.TraceId ?? default, activity?.SpanId ?? default));
+        _logger.Write(RequestLogLine.Create(level, exception, request.Method, request.Host.Value ?? "", request.Path.Value ?? "/", status,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, user, route));
     }
 }
