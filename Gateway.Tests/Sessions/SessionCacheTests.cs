@@ -165,4 +165,36 @@ public sealed class SessionCacheTests
         cache.SetIfNotRevokedSince(key, Record(), before);
         Assert.False(cache.TryGet(key, out _));
     }
+
+    [Fact]
+    public async Task Count_StaysExact_UnderConcurrentSetsRemovalsAndClears()
+    {
+        // The cache keeps its own count (the dictionary's Count takes all its locks): every path that adds or removes
+        // must keep it right, or the capacity bound and the sweeps drift.
+        var cache = new SessionCache(_time, 10_000, Trust);
+        var keys = Enumerable.Range(0, 64).Select(_ => NewKey()).ToArray();
+        var record = Record();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
+        {
+            var random = new Random(worker);
+            for (var i = 0; i < 20_000; i++)
+            {
+                var key = keys[random.Next(keys.Length)];
+                switch (random.Next(100))
+                {
+                    case < 50: cache.Set(key, record); break;
+                    case < 65: cache.SetIfNotRevokedSince(key, record, cache.Revocations); break;
+                    case < 80: cache.Forget(key); break;
+                    case < 90: cache.Remove(key); break;
+                    case < 99: cache.Invalidate(key.Value); break;
+                    default: cache.Clear(); break;
+                }
+            }
+        })));
+
+        Assert.Equal(keys.Count(key => cache.TryGet(key, out _)), cache.Count);
+        cache.Clear();
+        Assert.Equal(0, cache.Count);
+    }
 }

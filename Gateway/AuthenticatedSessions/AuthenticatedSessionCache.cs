@@ -43,6 +43,8 @@ internal sealed class AuthenticatedSessionCache
     private readonly int _capacity;
     private readonly long _maxBytes;
     private long _bytes;
+    // Kept here rather than read from the dictionary, whose Count takes every one of its locks (each first use asks it).
+    private int _count;
     private int _nextSweepAt = MinSweepSize;
 
     public AuthenticatedSessionCache(
@@ -61,7 +63,7 @@ internal sealed class AuthenticatedSessionCache
     /// <summary>False when a claims transformation is registered: then every request takes the framework's path.</summary>
     public bool Enabled { get; }
 
-    public int Count => _sessions.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Estimated memory held by the entries (<see cref="EntryOverheadBytes"/> and <see cref="BytesPerGroup"/>).</summary>
     public long ApproximateBytes => Interlocked.Read(ref _bytes);
@@ -131,6 +133,7 @@ internal sealed class AuthenticatedSessionCache
             }
             if (_sessions.TryAdd(digest, session))
             {
+                Interlocked.Increment(ref _count);
                 Interlocked.Add(ref _bytes, EntryBytes(session));
                 return session;
             }
@@ -157,19 +160,18 @@ internal sealed class AuthenticatedSessionCache
 
     private void MakeRoom(long entryBytes)
     {
-        var count = _sessions.Count;
-        if (count >= _nextSweepAt)
+        if (Count >= _nextSweepAt)
         {
             // Sweeping again only once the cache has doubled keeps the cost per add constant on average.
             RemoveUnanswerable();
-            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, _sessions.Count * 2));
+            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, Count * 2));
         }
-        if (_sessions.Count < _capacity && ApproximateBytes + entryBytes <= _maxBytes)
+        if (Count < _capacity && ApproximateBytes + entryBytes <= _maxBytes)
         {
             return;
         }
         RemoveUnanswerable();
-        var excessCount = _sessions.Count - _capacity * 9 / 10;
+        var excessCount = Count - _capacity * 9 / 10;
         var excessBytes = ApproximateBytes + entryBytes - _maxBytes * 9 / 10;
         foreach (var (digest, session) in _sessions)
         {
@@ -189,6 +191,7 @@ internal sealed class AuthenticatedSessionCache
     {
         if (_sessions.TryRemove(new KeyValuePair<UInt128, AuthenticatedSession>(digest, session)))
         {
+            Interlocked.Decrement(ref _count);
             Interlocked.Add(ref _bytes, -EntryBytes(session));
             return true;
         }

@@ -30,6 +30,9 @@ internal sealed class SessionCache
     private long _revocations;
     private long _hits;
     private long _misses;
+    // The entries' count, kept here: ConcurrentDictionary.Count takes every one of its locks, which on a cache filling
+    // up with first uses made the requests queue behind each other.
+    private int _count;
     // Milliseconds of the machine's monotonic clock (Environment.TickCount64), not of the sessions' TimeProvider:
     // listening is about a live connection now, whatever clock the sessions' times are read from.
     private readonly long _listeningMilliseconds;
@@ -66,7 +69,7 @@ internal sealed class SessionCache
 
     public bool Enabled => _trustTicks > 0;
 
-    public int Count => _entries.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The record when it was vouched for by the store less than the trust window ago and has not expired.</summary>
     public bool TryGet(SessionKey key, out SessionRecord record)
@@ -80,7 +83,7 @@ internal sealed class SessionCache
                 Interlocked.Increment(ref _hits);
                 return true;
             }
-            _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+            TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
         }
         record = null!;
         return false;
@@ -114,7 +117,7 @@ internal sealed class SessionCache
         // A revocation between the check and the write may have removed the entry before it was written: undo it.
         if (Revocations != revocations)
         {
-            _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+            TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
             return false;
         }
         return true;
@@ -135,21 +138,30 @@ internal sealed class SessionCache
         {
             return null;
         }
-        var count = _entries.Count;
-        if (count >= _nextSweepAt)
+        if (Count >= _nextSweepAt)
         {
             RemoveStale();
             // Sweeping again only once the cache has doubled keeps the cost per Set constant on average, and the
             // cache about the size of the sessions used within one trust window.
-            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, _entries.Count * 2));
+            _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, Count * 2));
         }
-        if (_entries.Count >= _capacity && !_entries.ContainsKey(key.Value))
+        if (Count >= _capacity && !_entries.ContainsKey(key.Value))
         {
             Evict();
         }
         var entry = new Entry(record, _time.GetUtcNow().UtcTicks);
-        _entries[key.Value] = entry;
-        return entry;
+        while (true)
+        {
+            if (_entries.TryAdd(key.Value, entry))
+            {
+                Interlocked.Increment(ref _count);
+                return entry;
+            }
+            if (_entries.TryGetValue(key.Value, out var current) && _entries.TryUpdate(key.Value, entry, current))
+            {
+                return entry;
+            }
+        }
     }
 
     /// <summary>Revokes a session here: its entry goes, and no read that began before now can put it back.</summary>
@@ -160,7 +172,7 @@ internal sealed class SessionCache
     {
         // Counted before the removal: see SetIfNotRevokedSince.
         Interlocked.Increment(ref _revocations);
-        _entries.TryRemove(keyValue, out _);
+        TryRemove(keyValue);
         Revoked?.Invoke(keyValue);
     }
 
@@ -180,17 +192,20 @@ internal sealed class SessionCache
     public void Invalidate(string keyValue)
     {
         Interlocked.Increment(ref _revocations);
-        _entries.TryRemove(keyValue, out _);
+        TryRemove(keyValue);
     }
 
     /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a failed write.</summary>
-    public void Forget(SessionKey key) => _entries.TryRemove(key.Value, out _);
+    public void Forget(SessionKey key) => TryRemove(key.Value);
 
     /// <summary>Revokes everything (e.g. the connection that carries revocations was lost).</summary>
     public void Clear()
     {
         Interlocked.Increment(ref _revocations);
-        _entries.Clear();
+        foreach (var (key, _) in _entries)
+        {
+            TryRemove(key);
+        }
         Cleared?.Invoke();
     }
 
@@ -202,7 +217,7 @@ internal sealed class SessionCache
         {
             if (now - entry.VouchedAtTicks >= _trustTicks)
             {
-                _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                TryRemove(new KeyValuePair<string, Entry>(key, entry));
             }
         }
     }
@@ -212,14 +227,30 @@ internal sealed class SessionCache
     private void Evict()
     {
         RemoveStale();
-        var excess = _entries.Count - _capacity * 9 / 10;
-        foreach (var key in _entries.Keys)
+        var excess = Count - _capacity * 9 / 10;
+        foreach (var (key, _) in _entries)
         {
             if (excess-- <= 0)
             {
                 break;
             }
-            _entries.TryRemove(key, out _);
+            TryRemove(key);
+        }
+    }
+
+    private void TryRemove(string key)
+    {
+        if (_entries.TryRemove(key, out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private void TryRemove(KeyValuePair<string, Entry> entry)
+    {
+        if (_entries.TryRemove(entry))
+        {
+            Interlocked.Decrement(ref _count);
         }
     }
 

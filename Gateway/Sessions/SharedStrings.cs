@@ -19,6 +19,7 @@ internal sealed class SharedStrings(int capacity)
     private const int MaxLength = 256;
 
     private readonly ConcurrentDictionary<string, string> _pool = new(StringComparer.Ordinal);
+    private int _count; // the pool's, kept here: ConcurrentDictionary.Count takes every one of its locks
 
     public string? Share(string? value)
     {
@@ -30,7 +31,16 @@ internal sealed class SharedStrings(int capacity)
         {
             return shared;
         }
-        return _pool.Count < Capacity ? _pool.GetOrAdd(value, value) : value;
+        if (Volatile.Read(ref _count) >= Capacity)
+        {
+            return value;
+        }
+        if (_pool.TryAdd(value, value))
+        {
+            Interlocked.Increment(ref _count);
+            return value;
+        }
+        return _pool.TryGetValue(value, out shared) ? shared : value;
     }
 
     /// <summary>The record with its repeated strings shared; the same instance when nothing changed.</summary>

@@ -13,8 +13,9 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
 
     private readonly ConcurrentDictionary<string, long> _claimedAt = new(StringComparer.Ordinal);
     private int _nextSweepAt = MinSweepSize;
+    private int _count; // the map's, kept here: ConcurrentDictionary.Count takes every one of its locks
 
-    public int Count => _claimedAt.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <returns>True for the one caller that should write the refresh now.</returns>
     public bool TryClaim(SessionKey key)
@@ -27,24 +28,37 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
                 return false;
             }
         }
-        else if (!_claimedAt.TryAdd(key.Value, now))
+        else if (_claimedAt.TryAdd(key.Value, now))
+        {
+            Interlocked.Increment(ref _count);
+        }
+        else
         {
             return false;
         }
-        if (_claimedAt.Count >= _nextSweepAt)
+        if (Count >= _nextSweepAt)
         {
             foreach (var (value, at) in _claimedAt)
             {
                 if (now - at >= interval.Ticks)
                 {
-                    _claimedAt.TryRemove(new KeyValuePair<string, long>(value, at));
+                    if (_claimedAt.TryRemove(new KeyValuePair<string, long>(value, at)))
+                    {
+                        Interlocked.Decrement(ref _count);
+                    }
                 }
             }
-            _nextSweepAt = Math.Max(MinSweepSize, _claimedAt.Count * 2);
+            _nextSweepAt = Math.Max(MinSweepSize, Count * 2);
         }
         return true;
     }
 
     /// <summary>Gives a claim back after a failed write, so the next request tries again.</summary>
-    public void Release(SessionKey key) => _claimedAt.TryRemove(key.Value, out _);
+    public void Release(SessionKey key)
+    {
+        if (_claimedAt.TryRemove(key.Value, out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
 }
