@@ -16,7 +16,8 @@
 #   memory     a fresh gateway: BENCH_SESSIONS sessions round-robin, every one used at least twice; then idle
 #              (RSS polled up to BENCH_IDLE_SECONDS), then BENCH_FORGED forged and re-spelt cookie values
 #
-# Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration),
+# Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration), BENCH_SETTLE_MAX
+# (s of 5-second windows after it until CPU a request stops falling, default 90),
 # BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS,
 # BENCH_SESSIONS (memory pass, default 100 000), BENCH_ZIPF_USERS (many-users pass, default 10 000; 100 000 works),
 # BENCH_ZIPF_S (Zipf exponent, default 1.0), BENCH_STEADY_SECONDS (the many-users pass's continuous run, default 60;
@@ -38,6 +39,7 @@ root=$PWD
 duration=${BENCH_DURATION:-5}
 rounds=${BENCH_ROUNDS:-3}
 warmup=${BENCH_WARMUP:-20}
+settle_max=${BENCH_SETTLE_MAX:-90}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-2}
 sessions=${BENCH_SESSIONS:-100000}
@@ -59,7 +61,7 @@ read -r -a compare_gateway_args <<<"${BENCH_COMPARE_ARGS:-}"
 mode=${1:-full}
 case $mode in
   full | --hold) ;;
-  --quick) duration=1 rounds=1 warmup=1 sessions=2000 zipf_users=2000 forged=2000 memory_seconds=5 idle_seconds=4 steady_seconds=2
+  --quick) duration=1 rounds=1 warmup=1 settle_max=0 sessions=2000 zipf_users=2000 forged=2000 memory_seconds=5 idle_seconds=4 steady_seconds=2
     storm_seconds=3 ;;
   *) echo "usage: bash bench/run.sh [--quick | --hold]" >&2; exit 2 ;;
 esac
@@ -397,6 +399,27 @@ run_cookies() {
   parse_bench "$tmp/wrk.out"
 }
 run_zipf() { run_cookies "$1" "$2" "$3" zipf "$zipf_users" "$(zipf_cookie_for "$1")"; }
+# settle RUNNER CONFIG: after the fixed warm-up, 5-second windows of the same traffic until the system under test's CPU
+# per request stops falling (a window no more than 3 % below the best before it), at most BENCH_SETTLE_MAX seconds.
+# A gateway on one saturated core takes a minute or more to finish tiered compilation of the paths that only some
+# requests take (first uses: bench/README.md, "Sixth session"); a fixed 20 s measured those partly compiled.
+settle() {
+  local runner=$1 config=$2 spent=0 best="" cpu="-" sut t0
+  sut=${pid[${process[$config]}]}
+  while ((spent < settle_max)); do
+    t0=$(cpu_ticks "$sut")
+    "$runner" "$config" "$connections" 5
+    spent=$((spent + 5))
+    cpu=$(us_per "$(($(cpu_ticks "$sut") - t0))" "$w_requests")
+    if [[ -n $best ]] && awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c >= 0.97 * b) }'; then
+      break
+    fi
+    [[ -z $best ]] || awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c < b) }' && best=$cpu
+  done
+  log "settled $config after $spent s more: $cpu µs/req (best $best)"
+  settled[$config]=$spent
+}
+declare -A settled=()
 
 # Redis commands so far, without our own INFO calls: "name count" lines
 redis_calls() {
@@ -434,7 +457,7 @@ section() { cat >>"$report"; }
 
 # ---------------------------------------------------------------- warm-up and the moderate load level
 log "warming up ${warmup} s per configuration"
-for config in "${configs[@]}"; do run_wrk "$config" "$connections" "$warmup"; done
+for config in "${configs[@]}"; do run_wrk "$config" "$connections" "$warmup"; settle run_wrk "$config"; done
 run_wrk anonymous "$connections" 2
 saturation=${w_rps%.*}
 moderate=${BENCH_MODERATE_CONNECTIONS:-}
@@ -496,7 +519,7 @@ if has_pass busy; then
   {
     echo "### One busy session"
     echo
-    echo "One signed-in cookie sent over and over (wrk's fixed request, no Lua per request). $rounds rounds x $duration s per configuration and load, interleaved, medians."
+    echo "One signed-in cookie sent over and over (wrk's fixed request, no Lua per request). Warm-up ${warmup} s per configuration and then until its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s, ' "$c" "${settled[$c]:-0}"; done | sed 's/, $//')). $rounds rounds x $duration s per configuration and load, interleaved, medians."
     echo
     echo "| configuration | load | req/s (median) | p50 ms | p99 ms | vs baseline | vs anonymous | CPU µs/req | Redis cmds/req | errors | RSS MB |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -603,7 +626,7 @@ if has_pass zipf; then
   log "many users: $zipf_users sessions, Zipf s=$zipf_s, warm-up ${warmup} s per configuration"
   zipf_rss_before=$(rss_mb "${pid[gateway]}")
   reset_hwm "${pid[gateway]}"
-  for config in "${configs[@]}"; do run_zipf "$config" "$connections" "$warmup"; done
+  for config in "${configs[@]}"; do run_zipf "$config" "$connections" "$warmup"; settle run_zipf "$config"; done
   declare -A z_rps=() z_p50=() z_p99=() z_calls=() z_gets=() z_requests=() z_ticks=() z_errors=() z_touched=() z_wrk=() z_helpers=() z_mix=()
   for round in $(seq "$rounds"); do
     for load in saturation moderate; do
@@ -658,7 +681,7 @@ if has_pass zipf; then
     echo "$zipf_users sessions created through the gateway's sign-in path (bench/SessionSeeder); each request's cookie picked"
     echo "Zipf-like (weight 1/k^$zipf_s) from a table of draws made once per wrk thread (bench/wrk/cookies.lua), so every"
     echo "configuration gets the same stream of cookie values (the anonymous route under another cookie name, so that it"
-    echo "stays anonymous). Warm-up ${warmup} s per configuration, then $rounds rounds x $duration s, interleaved, medians."
+    echo "stays anonymous). Warm-up ${warmup} s per configuration and then until its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s, ' "$c" "${settled[$c]:-0}"; done | sed 's/, $//')), then $rounds rounds x $duration s, interleaved, medians."
     echo "Session GETs/req counts Redis \`GET\`s (session reads); the local-cache hit ratio is 1 − that."
     echo
     echo "| configuration | load | req/s | p50 ms | p99 ms | vs baseline | CPU µs/req | wrk µs/req | load core µs/req | Redis cmds/req | session GETs/req | cache hits | distinct users/run | errors |"
