@@ -91,7 +91,8 @@ internal static class RequestLogLine
     public static bool TryWrite(LogEvent logEvent, Utf8JsonWriter json)
     {
         if (!ReferenceEquals(logEvent.MessageTemplate, Template) || logEvent.Exception is not null
-            || logEvent.Properties.Count != PropertyCount
+            // Serilog keeps the properties in a Dictionary; its own enumerator, unlike the interface's, allocates nothing.
+            || logEvent.Properties is not Dictionary<string, LogEventPropertyValue> { Count: PropertyCount } properties
             || !TryGetText(logEvent, "RequestMethod", out var method)
             || !TryGetText(logEvent, "RequestHost", out var host)
             || !TryGetText(logEvent, "RequestPath", out var path)
@@ -131,21 +132,10 @@ internal static class RequestLogLine
             Convert.TryToHexStringLower(bytes, id, out _);
             json.WriteString("@sp", id);
         }
-        // Properties in the order the event holds them (the dictionary keeps insertion order; none was removed); through
-        // the dictionary's own enumerator where it is one (the interface's is an allocation per line).
-        if (logEvent.Properties is Dictionary<string, LogEventPropertyValue> dictionary)
+        // Properties in the order the event holds them (the dictionary keeps insertion order; none was removed).
+        foreach (var (name, value) in properties)
         {
-            foreach (var (name, value) in dictionary)
-            {
-                WriteProperty(json, name, (ScalarValue)value);
-            }
-        }
-        else
-        {
-            foreach (var (name, value) in logEvent.Properties)
-            {
-                WriteProperty(json, name, (ScalarValue)value);
-            }
+            WriteProperty(json, name, (ScalarValue)value);
         }
         json.WriteEndObject();
         return true;
