@@ -43,7 +43,9 @@ internal static class RequestLogLine
     }.ToDictionary(method => method, method => new ScalarValue(method), StringComparer.Ordinal);
 
     // Route ids and endpoint names come from configuration, not from requests; the bound only guards against a surprise.
+    // Its count is kept here (ConcurrentDictionary.Count takes every lock, and past the bound every miss would ask it).
     private static readonly ConcurrentDictionary<string, ScalarValue> Routes = new(StringComparer.Ordinal);
+    private static int _sharedRoutes;
 
     /// <summary>The request line's event; its properties are those <see cref="TryWrite"/> expects, in the template's order.</summary>
     public static LogEvent Create(
@@ -74,9 +76,9 @@ internal static class RequestLogLine
             return value;
         }
         value = new ScalarValue(route);
-        if (Routes.Count < MaxSharedRoutes)
+        if (Volatile.Read(ref _sharedRoutes) < MaxSharedRoutes && Routes.TryAdd(route, value))
         {
-            Routes.TryAdd(route, value);
+            Interlocked.Increment(ref _sharedRoutes);
         }
         return value;
     }
@@ -119,18 +121,14 @@ internal static class RequestLogLine
         if (logEvent.TraceId is { } traceId && traceId != default)
         {
             Span<byte> bytes = stackalloc byte[16];
-            Span<char> id = stackalloc char[32];
             traceId.CopyTo(bytes);
-            Convert.TryToHexStringLower(bytes, id, out _);
-            json.WriteString("@tr", id);
+            WriteHex(json, "@tr", bytes);
         }
         if (logEvent.SpanId is { } spanId && spanId != default)
         {
             Span<byte> bytes = stackalloc byte[8];
-            Span<char> id = stackalloc char[16];
             spanId.CopyTo(bytes);
-            Convert.TryToHexStringLower(bytes, id, out _);
-            json.WriteString("@sp", id);
+            WriteHex(json, "@sp", bytes);
         }
         // Properties in the order the event holds them (the dictionary keeps insertion order; none was removed).
         foreach (var (name, value) in properties)
@@ -139,6 +137,14 @@ internal static class RequestLogLine
         }
         json.WriteEndObject();
         return true;
+    }
+
+    /// <summary>Lower-case hex, as <c>ActivityTraceId.ToHexString()</c> writes it (at most 16 bytes).</summary>
+    private static void WriteHex(Utf8JsonWriter json, string name, ReadOnlySpan<byte> bytes)
+    {
+        Span<char> hex = stackalloc char[32];
+        Convert.TryToHexStringLower(bytes, hex, out var written);
+        json.WriteString(name, hex[..written]);
     }
 
     private static void WriteProperty(Utf8JsonWriter json, string name, ScalarValue value)
