@@ -17,7 +17,7 @@
 #              (RSS polled up to BENCH_IDLE_SECONDS), then BENCH_FORGED forged and re-spelt cookie values
 #
 # Knobs (environment): BENCH_DURATION (s per run), BENCH_ROUNDS, BENCH_WARMUP (s per configuration), BENCH_SETTLE_MAX
-# (s of 5-second windows after it until CPU a request stops falling, default 90),
+# (s of 5-second windows after it until the JIT is quiet and CPU a request stops falling, default 90),
 # BENCH_CONNECTIONS (saturation), BENCH_MODERATE_CONNECTIONS (default: calibrated), BENCH_THREADS,
 # BENCH_SESSIONS (memory pass, default 100 000), BENCH_ZIPF_USERS (many-users pass, default 10 000; 100 000 works),
 # BENCH_ZIPF_S (Zipf exponent, default 1.0), BENCH_STEADY_SECONDS (the many-users pass's continuous run, default 60;
@@ -154,6 +154,16 @@ wait_http() {
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 # CPU time the process has used so far, in clock ticks (user + system)
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# CPU ticks so far of the runtime's tiered-compilation worker threads (named ".NET Tiered Compilation Worker", cut to
+# 15 characters): a worker that exits after idling takes its ticks with it, which only happens once the JIT is quiet
+jit_ticks() {
+  local t s=0
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == ".NET Tiered Com" ]] || continue
+    s=$((s + $(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
+  done
+  echo "$s"
+}
 clock_ticks=$(getconf CLK_TCK)
 hwm_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 # resets the peak RSS (VmHWM) to the current RSS, so that a pass reports its own peak
@@ -399,26 +409,33 @@ run_cookies() {
   parse_bench "$tmp/wrk.out"
 }
 run_zipf() { run_cookies "$1" "$2" "$3" zipf "$zipf_users" "$(zipf_cookie_for "$1")"; }
-# settle RUNNER CONFIG: after the fixed warm-up, 5-second windows of the same traffic until the system under test's CPU
-# per request stops falling (a window no more than 3 % below the best before it), at most BENCH_SETTLE_MAX seconds.
+# settle RUNNER CONFIG: after the fixed warm-up, 5-second windows of the same traffic until the runtime's tiered
+# compilation worker of the system under test is quiet (at most 2 % of a core in the window) and its CPU per request
+# stops falling (a window no more than 3 % below the best before it), at most BENCH_SETTLE_MAX seconds.
 # A gateway on one saturated core takes a minute or more to finish tiered compilation of the paths that only some
-# requests take (first uses: bench/README.md, "Sixth session"); a fixed 20 s measured those partly compiled.
+# requests take (first uses: bench/README.md, "Sixth session"); a fixed 20 s measured those partly compiled, and a rule
+# on CPU a request alone stopped after one noisy window while the JIT was still busy.
 settle() {
-  local runner=$1 config=$2 spent=0 best="" cpu="-" sut t0
+  local runner=$1 config=$2 spent=0 best="" cpu="-" sut t0 j0 jit=0
   sut=${pid[${process[$config]}]}
   while ((spent < settle_max)); do
     t0=$(cpu_ticks "$sut")
+    j0=$(jit_ticks "$sut")
     "$runner" "$config" "$connections" 5
     spent=$((spent + 5))
     cpu=$(us_per "$(($(cpu_ticks "$sut") - t0))" "$w_requests")
-    if [[ -n $best ]] && awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c >= 0.97 * b) }'; then
+    jit=$(($(jit_ticks "$sut") - j0))
+    ((jit < 0)) && jit=0
+    if [[ -n $best ]] && ((jit * 100 <= 2 * 5 * clock_ticks)) && awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c >= 0.97 * b) }'; then
       break
     fi
     [[ -z $best ]] || awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c < b) }' && best=$cpu
   done
-  log "settled $config after $spent s more: $cpu µs/req (best $best)"
+  log "settled $config after $spent s more: $cpu µs/req (best $best), JIT worker $(us_to_ms "$((jit * 1000000 / clock_ticks))") ms in the last 5 s"
   settled[$config]=$spent
+  settled_jit[$config]=$(awk -v t="$jit" -v hz="$clock_ticks" 'BEGIN { printf "%.0f", 100 * t / hz / 5 }')
 }
+declare -A settled_jit=()
 declare -A settled=()
 
 # Redis commands so far, without our own INFO calls: "name count" lines
@@ -519,7 +536,7 @@ if has_pass busy; then
   {
     echo "### One busy session"
     echo
-    echo "One signed-in cookie sent over and over (wrk's fixed request, no Lua per request). Warm-up ${warmup} s per configuration and then until its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s, ' "$c" "${settled[$c]:-0}"; done | sed 's/, $//')). $rounds rounds x $duration s per configuration and load, interleaved, medians."
+    echo "One signed-in cookie sent over and over (wrk's fixed request, no Lua per request). Warm-up ${warmup} s per configuration and then until its JIT was quiet and its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s (JIT %s %% of a core at the end), ' "$c" "${settled[$c]:-0}" "${settled_jit[$c]:-?}"; done | sed 's/, $//')). $rounds rounds x $duration s per configuration and load, interleaved, medians."
     echo
     echo "| configuration | load | req/s (median) | p50 ms | p99 ms | vs baseline | vs anonymous | CPU µs/req | Redis cmds/req | errors | RSS MB |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -681,7 +698,7 @@ if has_pass zipf; then
     echo "$zipf_users sessions created through the gateway's sign-in path (bench/SessionSeeder); each request's cookie picked"
     echo "Zipf-like (weight 1/k^$zipf_s) from a table of draws made once per wrk thread (bench/wrk/cookies.lua), so every"
     echo "configuration gets the same stream of cookie values (the anonymous route under another cookie name, so that it"
-    echo "stays anonymous). Warm-up ${warmup} s per configuration and then until its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s, ' "$c" "${settled[$c]:-0}"; done | sed 's/, $//')), then $rounds rounds x $duration s, interleaved, medians."
+    echo "stays anonymous). Warm-up ${warmup} s per configuration and then until its JIT was quiet and its CPU a request settled (at most ${settle_max} s more; $(for c in "${configs[@]}"; do printf '%s %s s (JIT %s %% of a core at the end), ' "$c" "${settled[$c]:-0}" "${settled_jit[$c]:-?}"; done | sed 's/, $//')), then $rounds rounds x $duration s, interleaved, medians."
     echo "Session GETs/req counts Redis \`GET\`s (session reads); the local-cache hit ratio is 1 − that."
     echo
     echo "| configuration | load | req/s | p50 ms | p99 ms | vs baseline | CPU µs/req | wrk µs/req | load core µs/req | Redis cmds/req | session GETs/req | cache hits | distinct users/run | errors |"
