@@ -17,7 +17,9 @@ internal static class MetricsExtensions
 
     /// <summary>
     /// ASP.NET Core's meters that say something on a dashboard: requests (duration, active), Kestrel's connections,
-    /// sign-in and authorization attempts (the framework's path only), the memory pool.
+    /// sign-in and authorization attempts (the framework's path only). Not <c>Microsoft.AspNetCore.MemoryPool</c>: it
+    /// records on every rent and return of a buffer (several per request), and Kestrel's pool says little an operator
+    /// acts on that <c>dotnet.gc.*</c> and the working set do not.
     /// </summary>
     public static readonly string[] FrameworkMeters =
     [
@@ -25,7 +27,6 @@ internal static class MetricsExtensions
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Authentication",
         "Microsoft.AspNetCore.Authorization",
-        "Microsoft.AspNetCore.MemoryPool",
     ];
 
     /// <summary>
