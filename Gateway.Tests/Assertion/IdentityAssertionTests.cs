@@ -211,6 +211,33 @@ public sealed class IdentityAssertionTests(RedisServerFixture redis)
 
     private static HashSet<string> KeyIds(string jwks) =>
         JsonDocument.Parse(jwks).RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!).ToHashSet();
+
+    /// <summary>
+    /// The tokens held for reuse are counted exactly under concurrent issues for the same and different sessions (the
+    /// count is what bounds them, so a count that drifted low would let them grow without bound).
+    /// </summary>
+    [Fact]
+    public async Task HeldTokens_AreCountedExactly_UnderConcurrentIssues()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Settings());
+        var assertion = gateway.Services.GetRequiredService<Gateway.Assertion.IdentityAssertion>();
+        var before = assertion.Held;
+        var sessions = Enumerable.Range(0, 64).Select(i => $"held-count-{i}").ToArray();
+        string[] audiences = ["a.held.test", "b.held.test", "c.held.test"];
+
+        // Each (session, audience) issued by several requests at once, and again by new principals of the same user
+        // (equal identity: reused) and of a renamed one (different identity: a new token replaces the held one).
+        await Parallel.ForEachAsync(Enumerable.Range(0, 4 * sessions.Length * audiences.Length), async (i, token) =>
+        {
+            var session = sessions[i % sessions.Length];
+            var audience = audiences[i / sessions.Length % audiences.Length];
+            var name = i % 5 == 0 ? "renamed" : "held";
+            var user = Gateway.Identity.UserPrincipal.Create(name, $"{name}@example.com", name, ["staff"], session);
+            await assertion.TokenForAsync(user, audience, token);
+        });
+
+        Assert.Equal(sessions.Length * audiences.Length, assertion.Held - before);
+    }
 }
 
 /// <summary>Off by default, and validated at startup.</summary>

@@ -31,6 +31,9 @@ internal sealed class IdentityAssertion
 
     private readonly ConcurrentDictionary<(string Session, string Audience), IssuedAssertion> _issued = new();
 
+    // Its own count, exact: ConcurrentDictionary.Count takes every lock of the dictionary, on every token issued.
+    private int _held;
+
     public IdentityAssertion(AssertionKeyRing keys, IOptions<AssertionOptions> options, TimeProvider time)
     {
         _keys = keys;
@@ -89,26 +92,51 @@ internal sealed class IdentityAssertion
         {
             return token;
         }
-        if (_issued.Count >= MaxHeld)
+        if (Volatile.Read(ref _held) >= MaxHeld)
         {
             Prune(now);
         }
-        _issued[(session, audience)] = new IssuedAssertion(token, issuedAt + _reuseFor, user);
-        return token;
+        var issued = new IssuedAssertion(token, issuedAt + _reuseFor, user);
+        while (true)
+        {
+            if (_issued.TryAdd((session, audience), issued))
+            {
+                Interlocked.Increment(ref _held);
+                return token;
+            }
+            if (_issued.TryGetValue((session, audience), out var current) && _issued.TryUpdate((session, audience), issued, current))
+            {
+                return token;
+            }
+        }
     }
 
     private void Prune(DateTimeOffset now)
     {
-        foreach (var (key, issued) in _issued)
+        foreach (var held in _issued)
         {
-            if (issued.ReuseUntil <= now)
+            if (held.Value.ReuseUntil <= now)
             {
-                _issued.TryRemove(key, out _);
+                TryRemove(held);
             }
         }
-        if (_issued.Count >= MaxHeld)
+        if (Volatile.Read(ref _held) >= MaxHeld)
         {
-            _issued.Clear();
+            foreach (var held in _issued)
+            {
+                TryRemove(held);
+            }
+        }
+    }
+
+    /// <summary>Tokens held for reuse (for tests: bounded by <see cref="MaxHeld"/>).</summary>
+    internal int Held => Volatile.Read(ref _held);
+
+    private void TryRemove(KeyValuePair<(string Session, string Audience), IssuedAssertion> held)
+    {
+        if (_issued.TryRemove(held))
+        {
+            Interlocked.Decrement(ref _held);
         }
     }
 
