@@ -411,7 +411,7 @@ run_cookies() {
 run_zipf() { run_cookies "$1" "$2" "$3" zipf "$zipf_users" "$(zipf_cookie_for "$1")"; }
 # settle RUNNER CONFIG: after the fixed warm-up, 5-second windows of the same traffic until the runtime's tiered
 # compilation worker of the system under test is quiet (at most 2 % of a core in the window) and its CPU per request
-# stops falling (a window no more than 3 % below the best before it), at most BENCH_SETTLE_MAX seconds.
+# has settled (a window within 3 % of the best before it), at most BENCH_SETTLE_MAX seconds.
 # A gateway on one saturated core takes a minute or more to finish tiered compilation of the paths that only some
 # requests take (first uses: bench/README.md, "Sixth session"); a fixed 20 s measured those partly compiled, and a rule
 # on CPU a request alone stopped after one noisy window while the JIT was still busy.
@@ -426,7 +426,9 @@ settle() {
     cpu=$(us_per "$(($(cpu_ticks "$sut") - t0))" "$w_requests")
     jit=$(($(jit_ticks "$sut") - j0))
     ((jit < 0)) && jit=0
-    if [[ -n $best ]] && ((jit * 100 <= 2 * 5 * clock_ticks)) && awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c >= 0.97 * b) }'; then
+    # settled: the JIT quiet and this window within 3 % of the best so far (one slow window, the host's noise, is not
+    # taken for the end of warming up)
+    if [[ -n $best ]] && ((jit * 100 <= 2 * 5 * clock_ticks)) && awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c >= 0.97 * b && c <= 1.03 * b) }'; then
       break
     fi
     [[ -z $best ]] || awk -v c="$cpu" -v b="$best" 'BEGIN { exit !(c < b) }' && best=$cpu
