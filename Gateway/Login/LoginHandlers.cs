@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Identity;
 using Gateway.Metrics;
+using Gateway.Pages;
 using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -211,7 +212,7 @@ internal sealed partial class LoginHandlers(
 
     private static IResult Page(HttpContext context, int statusCode, string html)
     {
-        LoginPages.SetHeaders(context.Response.Headers);
+        HtmlPage.SetHeaders(context.Response.Headers);
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
 

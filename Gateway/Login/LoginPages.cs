@@ -1,5 +1,6 @@
-using System.Net;
+using Gateway.Pages;
 using Microsoft.AspNetCore.Antiforgery;
+using static Gateway.Pages.HtmlPage;
 
 namespace Gateway.Login;
 
@@ -21,7 +22,7 @@ internal static class LoginPages
 
     private static string PasswordForm(string action, string returnUrl, AntiforgeryTokenSet tokens, string? username) => $"""
             <form method="post" action="{Encode(action)}">
-              {TokenField(tokens)}
+              {AntiforgeryField(tokens)}
               <input type="hidden" name="returnUrl" value="{Encode(returnUrl)}">
               <label for="username">Username</label>
               <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required {(string.IsNullOrEmpty(username) ? "autofocus" : $"value=\"{Encode(username)}\"")}>
@@ -40,7 +41,7 @@ internal static class LoginPages
             <h1>Sign out</h1>
             <p>{(user is null ? "You are not signed in." : $"Signed in as <strong>{Encode(user)}</strong>. Signing out ends your session on every site of this domain.")}</p>
             <form method="post" action="{Encode(action)}">
-              {TokenField(tokens)}
+              {AntiforgeryField(tokens)}
               {(returnUrl is null ? "" : $"<input type=\"hidden\" name=\"returnUrl\" value=\"{Encode(returnUrl)}\">")}
               <button type="submit" autofocus>Sign out</button>
             </form>
@@ -53,43 +54,13 @@ internal static class LoginPages
             {(linkUrl is null ? "" : $"<p><a href=\"{Encode(linkUrl)}\">{Encode(linkText ?? linkUrl)}</a></p>")}
             """);
 
-    /// <summary>Writes one of these pages as the response, with the headers every gateway page carries.</summary>
-    public static Task WriteAsync(HttpContext context, int statusCode, string html)
-    {
-        SetHeaders(context.Response.Headers);
-        context.Response.StatusCode = statusCode;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync(html);
-    }
-
-    /// <summary>No caching, no sniffing, no framing, no scripts, no referrer.</summary>
-    public static void SetHeaders(IHeaderDictionary headers)
-    {
-        headers.CacheControl = "no-store";
-        headers.XContentTypeOptions = "nosniff";
-        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
-        headers["Referrer-Policy"] = "no-referrer";
-    }
-
     private static string ErrorBlock(string? error) =>
         error is null ? "" : $"""<p class="error" role="alert">{Encode(error)}</p>""";
 
-    private static string TokenField(AntiforgeryTokenSet tokens) =>
-        $"""<input type="hidden" name="{Encode(tokens.FormFieldName)}" value="{Encode(tokens.RequestToken ?? "")}">""";
+    private static string Layout(string title, string body) => HtmlPage.Document(title, Style, body);
 
-    private static string Encode(string value) => WebUtility.HtmlEncode(value);
-
-    private static string Layout(string title, string body) => $$"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{Encode(title)}}</title>
-        <style>
-          body { font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; padding: 1rem; }
+    private const string Style = """
           main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 2rem; border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
-          h1 { font-size: 1.4rem; margin-top: 0; }
           label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
           input, button { font: inherit; }
           input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #767676; border-radius: .25rem; }
@@ -97,11 +68,5 @@ internal static class LoginPages
           a.provider { display: block; margin-top: 1rem; padding: .7rem; text-align: center; border: 1px solid #1f5fbf; border-radius: .25rem; color: #1f5fbf; text-decoration: none; font-weight: 600; }
           .or { margin: 1.5rem 0 0; text-align: center; color: #555; }
           .error { background: #fde8e8; color: #8a1010; padding: .6rem; border-radius: .25rem; }
-        </style>
-        </head>
-        <body><main>
-        {{body}}
-        </main></body>
-        </html>
         """;
 }

@@ -7,6 +7,7 @@ using Gateway.Errors;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Metrics;
+using Gateway.Pages;
 using Gateway.Sessions;
 using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Antiforgery;
@@ -213,7 +214,7 @@ internal sealed partial class MySessionsHandlers(
 
     private static IResult Page(HttpContext context, int statusCode, string html)
     {
-        LoginPages.SetHeaders(context.Response.Headers);
+        HtmlPage.SetHeaders(context.Response.Headers);
         // Not no-referrer: under it a browser sends "Origin: null" with the page's own form posts, which the CSRF
         // rule refuses. same-origin still sends nothing to any other origin.
         context.Response.Headers["Referrer-Policy"] = "same-origin";

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
+using Gateway.Pages;
 using Microsoft.AspNetCore.Antiforgery;
+using static Gateway.Pages.HtmlPage;
 
 namespace Gateway.MySessions;
 
@@ -28,7 +29,7 @@ internal static class MySessionsPage
         {
             body.Append($"""
                 <form method="post" action="{Encode(paths.EndOthers)}">
-                  {TokenField(tokens)}
+                  {AntiforgeryField(tokens)}
                   <button type="submit" class="danger">End all other sessions ({others})</button>
                 </form>
                 """);
@@ -56,14 +57,14 @@ internal static class MySessionsPage
     // This session ends by signing out (the sign-out endpoint also signs out at an OpenID Connect provider when configured).
     private static string SignOutForm(MySessionsPaths paths, AntiforgeryTokenSet tokens) => $"""
         <form method="post" action="{Encode(paths.SignOut)}">
-          {TokenField(tokens)}
+          {AntiforgeryField(tokens)}
           <button type="submit">Sign out</button>
         </form>
         """;
 
     private static string EndForm(MySessionsPaths paths, AntiforgeryTokenSet tokens, OwnSessionView session, UserAgentSummary summary) => $"""
         <form method="post" action="{Encode(paths.End)}">
-          {TokenField(tokens)}
+          {AntiforgeryField(tokens)}
           <input type="hidden" name="handle" value="{Encode(session.Handle)}">
           <button type="submit" aria-label="{Encode("End session: " + summary.Text)}">End session</button>
         </form>
@@ -94,22 +95,10 @@ internal static class MySessionsPage
         _ => $"{(int)elapsed.TotalDays} days ago",
     };
 
-    private static string TokenField(AntiforgeryTokenSet tokens) =>
-        $"""<input type="hidden" name="{Encode(tokens.FormFieldName)}" value="{Encode(tokens.RequestToken ?? "")}">""";
+    private static string Layout(string title, string body) => HtmlPage.Document(title, Style, body);
 
-    private static string Encode(string value) => WebUtility.HtmlEncode(value);
-
-    private static string Layout(string title, string body) => $$"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{Encode(title)}}</title>
-        <style>
-          body { font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; padding: 1rem; }
+    private const string Style = """
           main { max-width: 36rem; margin: 4vh auto; background: #fff; padding: 1.5rem; border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
-          h1 { font-size: 1.4rem; margin-top: 0; }
           h2 { font-size: 1.05rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
           .who { color: #333; overflow-wrap: anywhere; }
           ul.sessions { list-style: none; padding: 0; margin: 1rem 0 0; }
@@ -123,11 +112,5 @@ internal static class MySessionsPage
           button { font: inherit; width: 100%; min-height: 2.75rem; padding: .6rem; border: 1px solid #1f5fbf; border-radius: .25rem; background: #fff; color: #1f5fbf; cursor: pointer; }
           button.danger { background: #b3261e; border-color: #b3261e; color: #fff; margin-top: .5rem; }
           .notice { background: #e6f4ea; color: #0d5e22; padding: .6rem; border-radius: .25rem; }
-        </style>
-        </head>
-        <body><main>
-        {{body}}
-        </main></body>
-        </html>
         """;
 }

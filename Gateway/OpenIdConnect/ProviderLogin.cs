@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Login;
+using Gateway.Pages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -39,7 +40,7 @@ internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOpti
             // configuration mismatch between the two sides, which the person cannot fix.
             Log.ProviderRefused(logger, provider.Name, ex.Data["error"] as string ?? "-", ex.Data["error_description"] as string ?? "-");
             context.Response.Clear();
-            await LoginPages.WriteAsync(context, StatusCodes.Status502BadGateway, LoginPages.Message(
+            await HtmlPage.WriteAsync(context, StatusCodes.Status502BadGateway, LoginPages.Message(
                 "Sign-in provider refused",
                 $"{provider.DisplayName} refused to start the sign-in: its settings for this site do not match the site's. Please tell the site's administrators.",
                 "Back to sign-in", $"{_sso.PathPrefix}/login?returnUrl={Uri.EscapeDataString(returnUrl)}"));
@@ -50,7 +51,7 @@ internal sealed partial class ProviderLogin(ReturnUrlValidator returnUrls, IOpti
             Log.ProviderUnreachable(logger, provider.Name, ex.GetType().Name);
             context.Response.Clear();
             context.Response.Headers.RetryAfter = "30";
-            await LoginPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LoginPages.Message(
+            await HtmlPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LoginPages.Message(
                 "Sign-in provider unavailable",
                 $"{provider.DisplayName} cannot be reached right now. Try again shortly, or sign in another way.",
                 "Back to sign-in", $"{_sso.PathPrefix}/login?returnUrl={Uri.EscapeDataString(returnUrl)}"));

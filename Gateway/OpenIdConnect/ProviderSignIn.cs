@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Identity;
 using Gateway.Login;
 using Gateway.Metrics;
+using Gateway.Pages;
 using Gateway.Sessions;
 using Gateway.TrustedProxies;
 using Microsoft.AspNetCore.Authentication;
@@ -197,7 +198,7 @@ internal sealed partial class ProviderSignIn(
     private static string Bounded(string value) => value.Length <= 128 ? value : value[..128] + "…";
 
     private Task Page(HttpContext context, int status, string title, string message) =>
-        LoginPages.WriteAsync(context, status, LoginPages.Message(title, message, "Back to sign-in", sso.PathPrefix + "/login"));
+        HtmlPage.WriteAsync(context, status, LoginPages.Message(title, message, "Back to sign-in", sso.PathPrefix + "/login"));
 
     private static partial class Log
     {
