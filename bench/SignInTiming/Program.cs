@@ -17,10 +17,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Hosting;
+using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
-using Npgsql;
 
 const string Password = "alice-password";
 var samples = Argument("--samples", 100);
@@ -72,20 +71,14 @@ var sqlHashes = new (string Key, string Label, Func<string> Hash)[]
 };
 if (sqlHashes.Any(h => Wanted("pg-" + h.Key)))
 {
-    await using var postgres = await BenchServer.StartPostgresAsync();
-    var connectionString = BenchServer.PostgresConnectionString(postgres.Port);
+    await using var postgres = await PostgresServer.StartAsync("gateway", "bench-db-password", "site");
+    var connectionString = postgres.ConnectionString;
     foreach (var (key, label, hash) in sqlHashes.Where(h => Wanted("pg-" + h.Key)))
     {
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"""
-                CREATE TABLE users_{key} (username text PRIMARY KEY, password_hash text NOT NULL, email text, name text, disabled boolean NOT NULL DEFAULT false);
-                INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
-                """, connection);
-            command.Parameters.AddWithValue("h", hash());
-            await command.ExecuteNonQueryAsync();
-        }
+        await postgres.ExecuteAsync($"""
+            CREATE TABLE users_{key} (username text PRIMARY KEY, password_hash text NOT NULL, email text, name text, disabled boolean NOT NULL DEFAULT false);
+            INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
+            """, ("h", hash()));
         await MeasureAsync("SQL, PostgreSQL", label, new()
         {
             ["Sso:UsersFile"] = "",
@@ -97,21 +90,15 @@ if (sqlHashes.Any(h => Wanted("pg-" + h.Key)))
 }
 if (sqlHashes.Any(h => Wanted("maria-" + h.Key)))
 {
-    await using var mariadb = await BenchServer.StartMariaDbAsync();
-    var connectionString = BenchServer.MariaDbConnectionString(mariadb.Port);
+    await using var mariadb = await MariaDbServer.StartAsync("gateway", "bench-db-password", "site");
+    var connectionString = mariadb.ConnectionString;
     foreach (var (key, label, hash) in sqlHashes.Where(h => Wanted("maria-" + h.Key)))
     {
-        await using (var connection = new MySqlConnection(connectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new MySqlCommand($"""
-                CREATE TABLE users_{key} (username varchar(100) PRIMARY KEY, password_hash varchar(255) NOT NULL, email varchar(255), name varchar(255),
-                    disabled tinyint(1) NOT NULL DEFAULT 0) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-                INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
-                """, connection);
-            command.Parameters.AddWithValue("h", hash());
-            await command.ExecuteNonQueryAsync();
-        }
+        await mariadb.ExecuteAsync($"""
+            CREATE TABLE users_{key} (username varchar(100) PRIMARY KEY, password_hash varchar(255) NOT NULL, email varchar(255), name varchar(255),
+                disabled tinyint(1) NOT NULL DEFAULT 0) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+            INSERT INTO users_{key} (username, password_hash, email, name) VALUES ('alice', @h, 'alice@example.com', 'Alice');
+            """, ("h", hash()));
         await MeasureAsync("SQL, MariaDB", label, new()
         {
             ["Sso:UsersFile"] = "",

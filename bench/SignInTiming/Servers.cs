@@ -1,14 +1,12 @@
-// Real directory servers for the timing bench, started the way the test suite's fixtures start them
-// (Gateway.Tests/TestInfrastructure: SlapdServerFixture, PostgresServerFixture, MariaDbServerFixture), with the same
-// process helpers (ServerProcess, FreePort, Poll, compiled in from there) but without the xunit plumbing: Debian's
-// binaries, a temporary folder, a free loopback port, stopped and removed at the end.
+// slapd for the timing bench, started the way the test suite's fixture starts it (Gateway.Tests/TestInfrastructure/
+// SlapdServerFixture) with the same process helpers (ServerProcess, FreePort, Poll, compiled in from there), but with
+// its own population (alice and the dummy-bind entry) and without the xunit plumbing. PostgreSQL and MariaDB are the
+// suite's own PostgresServer and MariaDbServer, compiled in as well.
 
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Tests.TestInfrastructure;
-using MySqlConnector;
-using Npgsql;
 
 /// <summary>One server process and its folder; disposing stops it and removes the folder.</summary>
 internal sealed class BenchServer(string name, ServerProcess process, string folder, int port) : IAsyncDisposable
@@ -25,8 +23,6 @@ internal sealed class BenchServer(string name, ServerProcess process, string fol
     public const string LdapAdminDn = "cn=admin," + LdapBaseDn;
     public const string LdapAdminPassword = "bench-admin-password";
     public const string LdapPeople = "ou=people," + LdapBaseDn;
-    public const string DatabaseUser = "gateway";
-    public const string DatabasePassword = "bench-db-password";
 
     /// <summary>
     /// slapd with one person, <c>alice</c>, whose <c>userPassword</c> is <paramref name="userPassword"/> (e.g. an
@@ -103,95 +99,6 @@ internal sealed class BenchServer(string name, ServerProcess process, string fol
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException("slappasswd failed");
     }
-
-    public static async Task<BenchServer> StartPostgresAsync()
-    {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).FirstOrDefault()
-            ?? throw new InvalidOperationException("postgresql is not installed (bash scripts/test.sh installs it)");
-        var folder = Directory.CreateTempSubdirectory("ssogw-bench-pg-").FullName;
-        var data = Path.Combine(folder, "data");
-        var passwordFile = Path.Combine(folder, "pw");
-        await File.WriteAllTextAsync(passwordFile, DatabasePassword + "\n");
-        ServerProcess.GiveTo(folder, "postgres");
-        await ServerProcess.RunAsync(Path.Combine(bin, "initdb"),
-            ["-D", data, "-U", DatabaseUser, "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], asUser: "postgres");
-        var port = 0;
-        var process = await ServerProcess.StartAndWaitAsync("postgres", () =>
-        {
-            port = FreePort.Next();
-            return ServerProcess.Start(Path.Combine(bin, "postgres"),
-                ["-D", data, "-p", port.ToString(), "-h", "127.0.0.1", "-k", folder, "-c", "fsync=off"], asUser: "postgres");
-        }, async () =>
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(PostgresConnectionString(port) + ";Pooling=false");
-                await connection.OpenAsync();
-                return true;
-            }
-            catch (NpgsqlException)
-            {
-                return false;
-            }
-        }, StartTimeout);
-        return new BenchServer("postgres", process, folder, port);
-    }
-
-    public static string PostgresConnectionString(int port) =>
-        $"Host=127.0.0.1;Port={port};Username={DatabaseUser};Password={DatabasePassword};Database=postgres;Timeout=5";
-
-    public static async Task<BenchServer> StartMariaDbAsync()
-    {
-        var installDb = ServerProcess.Find("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db");
-        var server = ServerProcess.Find("/usr/sbin/mariadbd", "/usr/sbin/mysqld");
-        var folder = Directory.CreateTempSubdirectory("ssogw-bench-mariadb-").FullName;
-        var data = Path.Combine(folder, "data");
-        var socket = Path.Combine(folder, "mariadb.sock");
-        ServerProcess.GiveTo(folder, "mysql");
-        await ServerProcess.RunAsync(installDb, ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"], asUser: "mysql");
-        var port = 0;
-        var admin = $"Server={socket};Protocol=Unix;User ID=root;Connection Timeout=5;Pooling=false";
-        var process = await ServerProcess.StartAndWaitAsync("mariadbd", () =>
-        {
-            port = FreePort.Next();
-            return ServerProcess.Start(server,
-            [
-                "--no-defaults", $"--datadir={data}", $"--port={port}", "--bind-address=127.0.0.1", $"--socket={socket}",
-                $"--pid-file={Path.Combine(folder, "mariadb.pid")}", "--skip-log-bin", "--skip-name-resolve",
-                "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--performance-schema=OFF",
-            ], asUser: "mysql");
-        }, async () =>
-        {
-            try
-            {
-                await using var connection = new MySqlConnection(admin);
-                await connection.OpenAsync();
-                return true;
-            }
-            catch (MySqlException)
-            {
-                return false;
-            }
-        }, StartTimeout);
-        await using (var connection = new MySqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            foreach (var sql in new[]
-            {
-                "CREATE DATABASE site CHARACTER SET utf8mb4",
-                $"CREATE USER '{DatabaseUser}'@'%' IDENTIFIED BY '{DatabasePassword}'",
-                $"GRANT ALL ON site.* TO '{DatabaseUser}'@'%'",
-            })
-            {
-                await using var command = new MySqlCommand(sql, connection);
-                await command.ExecuteNonQueryAsync();
-            }
-        }
-        return new BenchServer("mariadbd", process, folder, port);
-    }
-
-    public static string MariaDbConnectionString(int port) =>
-        $"Server=127.0.0.1;Port={port};User ID={DatabaseUser};Password={DatabasePassword};Database=site;Connection Timeout=5";
 
     private static async Task<bool> CanConnectTcp(int port)
     {
