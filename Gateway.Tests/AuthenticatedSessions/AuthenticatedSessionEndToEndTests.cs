@@ -27,6 +27,63 @@ public sealed class AuthenticatedSessionEndToEndTests
         Assert.True(cache.Enabled);
     }
 
+    /// <summary>
+    /// On one keep-alive connection the session cookie's digest is remembered for the header Kestrel hands the next
+    /// request (the same string instance when its bytes repeat), and only for that header: another user's cookie, no
+    /// cookie, and the first user's again on the same connection are each answered as who they are.
+    /// </summary>
+    [Fact]
+    public async Task OneConnection_RemembersTheCookieDigest_OnlyForTheSameHeader()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var alice = gateway.CreateClient();
+        using var bob = gateway.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        (await bob.SignInAsync(GatewayHost.App1, TestUsers.Bob)).Dispose();
+        var cookies = new Dictionary<string, string?>
+        {
+            ["alice"] = "sso_session=" + alice.SessionCookie()!.Value,
+            ["bob"] = "sso_session=" + bob.SessionCookie()!.Value,
+            ["none"] = null,
+        };
+        using var oneConnection = new HttpClient(new SocketsHttpHandler
+        {
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            MaxConnectionsPerServer = 1,
+            ConnectCallback = LoopbackConnection.ConnectAsync,
+        });
+        var cache = gateway.Services.GetRequiredService<AuthenticatedSessionCache>();
+
+        async Task<string?> ForwardedUserAsync(string who)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Url(GatewayHost.App1, "/public/x"));
+            if (cookies[who] is { } cookie)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", cookie);
+            }
+            using var response = await oneConnection.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return EchoedRequest.Parse(await response.Content.ReadAsStringAsync()).Header("X-Forwarded-User");
+        }
+
+        // Warm: each user's session in the cache.
+        Assert.Equal("alice", await ForwardedUserAsync("alice"));
+        Assert.Equal("bob", await ForwardedUserAsync("bob"));
+        var digestsBefore = cache.LookupDigests;
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("bob", await ForwardedUserAsync("bob"));
+        }
+        // Bob's header repeated on the connection: digested at most once more, not ten times.
+        Assert.InRange(cache.LookupDigests - digestsBefore, 0, 1);
+
+        foreach (var who in new[] { "alice", "alice", "bob", "none", "bob", "alice", "none", "none", "alice" })
+        {
+            Assert.Equal(who == "none" ? null : who, await ForwardedUserAsync(who));
+        }
+    }
+
     [Fact]
     public async Task SessionOfAnotherUser_IsNeverAnsweredForTheFirst()
     {

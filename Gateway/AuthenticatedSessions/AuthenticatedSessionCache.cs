@@ -75,7 +75,36 @@ internal sealed class AuthenticatedSessionCache
     /// </summary>
     public bool TryGet(ReadOnlySpan<char> cookieValue, out AuthenticatedSession session)
     {
-        if (Enabled && IssuedFormTicketFormat.IsIssuedForm(cookieValue) && _sessions.TryGetValue(DigestOf(cookieValue), out session!) && CanAnswer(session))
+        if (TryDigest(cookieValue, out var digest))
+        {
+            return TryGet(digest, out session);
+        }
+        session = null!;
+        return false;
+    }
+
+    /// <summary>The key of a cookie value in this cache: false when the cache is off or the value is not in the issued form.</summary>
+    public bool TryDigest(ReadOnlySpan<char> cookieValue, out UInt128 digest)
+    {
+        if (Enabled && IssuedFormTicketFormat.IsIssuedForm(cookieValue))
+        {
+            Interlocked.Increment(ref _lookupDigests);
+            digest = DigestOf(cookieValue);
+            return true;
+        }
+        digest = default;
+        return false;
+    }
+
+    /// <summary>Digests computed to look a cookie up (for tests: a connection's repeated header is not digested again).</summary>
+    internal long LookupDigests => Interlocked.Read(ref _lookupDigests);
+
+    private long _lookupDigests;
+
+    /// <summary><see cref="TryGet(ReadOnlySpan{char}, out AuthenticatedSession)"/> by the digest <see cref="TryDigest"/> gave.</summary>
+    public bool TryGet(UInt128 digest, out AuthenticatedSession session)
+    {
+        if (Enabled && _sessions.TryGetValue(digest, out session!) && CanAnswer(session))
         {
             return true;
         }

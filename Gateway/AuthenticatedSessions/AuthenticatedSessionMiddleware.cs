@@ -1,6 +1,7 @@
 using Gateway.Cookies;
 using Gateway.Identity;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Primitives;
 
 namespace Gateway.AuthenticatedSessions;
 
@@ -68,8 +69,8 @@ internal sealed class AuthenticatedSessionMiddleware
                 context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
                 return _next(context);
             }
-            if (CookieHeader.TryGetSingleValue(cookies, _cookieName, out var value)
-                && _cache.TryGet(value, out var session)
+            if (TryGetCookieDigest(context, cookies, out var digest)
+                && _cache.TryGet(digest, out var session)
                 && (access.Policy is null || session.HasPassed(access.Policy)))
             {
                 context.User = session.CreatePrincipal();
@@ -80,6 +81,31 @@ internal sealed class AuthenticatedSessionMiddleware
         }
         context.Features.Set(new FrameworkPass(_directory.Version, access));
         return _framework(context);
+    }
+
+    /// <summary>
+    /// The cache key of the request's session cookie: remembered on the connection for the very header instance it
+    /// was read from (<see cref="ConnectionCookieMemo"/>), else read and digested, and remembered.
+    /// </summary>
+    private bool TryGetCookieDigest(HttpContext context, StringValues cookies, out UInt128 digest)
+    {
+        if (cookies.Count != 1 || cookies[0] is not { } header)
+        {
+            digest = default;
+            return false;
+        }
+        var memo = ConnectionCookieMemo.Of(context);
+        if (memo is not null && memo.TryRecall(header, out digest))
+        {
+            return true;
+        }
+        if (!CookieHeader.TryGetSingleValue(cookies, _cookieName, out var value) || !_cache.TryDigest(value, out digest))
+        {
+            digest = default;
+            return false;
+        }
+        memo?.Remember(header, digest);
+        return true;
     }
 
     /// <summary>A request the framework admitted: on an opted-in endpoint, its authenticated session is kept and published.</summary>

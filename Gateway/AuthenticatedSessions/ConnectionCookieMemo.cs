@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Gateway.AuthenticatedSessions;
+
+/// <summary>
+/// The last <c>Cookie</c> header of one connection whose session cookie was read and digested, kept on the connection
+/// (its <see cref="IConnectionItemsFeature"/> items) so that the next request on it skips the header's parse and the
+/// SHA-256 of the cookie value. Kestrel hands a request on a keep-alive connection the very string instance of the
+/// previous request's header when its bytes are the same (it reuses header strings unless
+/// <c>DisableStringReuse</c> is set), so the memo answers only for that instance: the same object, hence the same text.
+/// </summary>
+/// <remarks>
+/// The header and its digest are one immutable pair, replaced whole, so HTTP/2 streams of one connection running at
+/// once never pair one request's header with another's digest. One small object per connection that carried a session
+/// cookie, dropped with the connection.
+/// </remarks>
+internal sealed class ConnectionCookieMemo
+{
+    private static readonly object ItemKey = typeof(ConnectionCookieMemo);
+
+    private Remembered? _last;
+
+    /// <summary>The memo of the request's connection, created on first use; null when the server offers no connection items.</summary>
+    public static ConnectionCookieMemo? Of(HttpContext context)
+    {
+        if (context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
+        {
+            return null;
+        }
+        if (items.TryGetValue(ItemKey, out var held) && held is ConnectionCookieMemo memo)
+        {
+            return memo;
+        }
+        memo = new ConnectionCookieMemo();
+        items[ItemKey] = memo;
+        return memo;
+    }
+
+    /// <summary>The digest remembered for this very header instance, if it is the last one remembered.</summary>
+    public bool TryRecall(string header, out UInt128 digest)
+    {
+        if (Volatile.Read(ref _last) is { } last && ReferenceEquals(last.Header, header))
+        {
+            digest = last.Digest;
+            return true;
+        }
+        digest = default;
+        return false;
+    }
+
+    public void Remember(string header, UInt128 digest) => Volatile.Write(ref _last, new Remembered(header, digest));
+
+    private sealed record Remembered(string Header, UInt128 Digest);
+}
