@@ -10,9 +10,10 @@ namespace Gateway.AuthenticatedSessions;
 /// <c>DisableStringReuse</c> is set), so the memo answers only for that instance: the same object, hence the same text.
 /// </summary>
 /// <remarks>
-/// The header and its digest are one immutable pair, replaced whole, so HTTP/2 streams of one connection running at
-/// once never pair one request's header with another's digest. One small object per connection that carried a session
-/// cookie, dropped with the connection.
+/// HTTP/1.x only: its requests on one connection run one after another, so the connection's items (a dictionary that
+/// is not thread-safe) are touched by one request at a time; HTTP/2 streams run at once, and their headers are not
+/// the previous stream's string anyway. The header and its digest are still one immutable pair, replaced whole. One
+/// small object per connection that carried a session cookie, dropped with the connection.
 /// </remarks>
 internal sealed class ConnectionCookieMemo
 {
@@ -20,10 +21,12 @@ internal sealed class ConnectionCookieMemo
 
     private Remembered? _last;
 
-    /// <summary>The memo of the request's connection, created on first use; null when the server offers no connection items.</summary>
+    /// <summary>The memo of the request's connection, created on first use; null for HTTP/2 and 3, or when the server offers no connection items.</summary>
     public static ConnectionCookieMemo? Of(HttpContext context)
     {
-        if (context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
+        var protocol = context.Request.Protocol;
+        if (!(HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol))
+            || context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
         {
             return null;
         }
