@@ -94,8 +94,7 @@ internal sealed class AuthenticatedSessionMiddleware
             digest = default;
             return false;
         }
-        var memo = ConnectionCookieMemo.Of(context);
-        if (memo is not null && memo.TryRecall(header, out digest))
+        if (ConnectionCookieMemo.TryRecall(context, header, out digest))
         {
             return true;
         }
@@ -104,7 +103,7 @@ internal sealed class AuthenticatedSessionMiddleware
             digest = default;
             return false;
         }
-        memo?.Remember(header, digest);
+        ConnectionCookieMemo.Remember(context, header, digest);
         return true;
     }
 

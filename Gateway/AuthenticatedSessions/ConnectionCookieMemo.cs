@@ -21,28 +21,11 @@ internal sealed class ConnectionCookieMemo
 
     private Remembered? _last;
 
-    /// <summary>The memo of the request's connection, created on first use; null for HTTP/2 and 3, or when the server offers no connection items.</summary>
-    public static ConnectionCookieMemo? Of(HttpContext context)
+    /// <summary>The digest remembered on the request's connection for this very header instance, if it is the last one remembered.</summary>
+    public static bool TryRecall(HttpContext context, string header, out UInt128 digest)
     {
-        var protocol = context.Request.Protocol;
-        if (!(HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol))
-            || context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
-        {
-            return null;
-        }
-        if (items.TryGetValue(ItemKey, out var held) && held is ConnectionCookieMemo memo)
-        {
-            return memo;
-        }
-        memo = new ConnectionCookieMemo();
-        items[ItemKey] = memo;
-        return memo;
-    }
-
-    /// <summary>The digest remembered for this very header instance, if it is the last one remembered.</summary>
-    public bool TryRecall(string header, out UInt128 digest)
-    {
-        if (Volatile.Read(ref _last) is { } last && ReferenceEquals(last.Header, header))
+        if (ItemsOf(context) is { } items && items.TryGetValue(ItemKey, out var held) && held is ConnectionCookieMemo memo
+            && Volatile.Read(ref memo._last) is { } last && ReferenceEquals(last.Header, header))
         {
             digest = last.Digest;
             return true;
@@ -51,7 +34,28 @@ internal sealed class ConnectionCookieMemo
         return false;
     }
 
-    public void Remember(string header, UInt128 digest) => Volatile.Write(ref _last, new Remembered(header, digest));
+    /// <summary>Remembers a header and its digest on the request's connection (the memo is made on the first one).</summary>
+    public static void Remember(HttpContext context, string header, UInt128 digest)
+    {
+        if (ItemsOf(context) is not { } items)
+        {
+            return;
+        }
+        if (!items.TryGetValue(ItemKey, out var held) || held is not ConnectionCookieMemo memo)
+        {
+            items[ItemKey] = memo = new ConnectionCookieMemo();
+        }
+        Volatile.Write(ref memo._last, new Remembered(header, digest));
+    }
+
+    // Null for HTTP/2 and 3, or when the server offers no connection items.
+    private static IDictionary<object, object?>? ItemsOf(HttpContext context)
+    {
+        var protocol = context.Request.Protocol;
+        return HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol)
+            ? context.Features.Get<IConnectionItemsFeature>()?.Items
+            : null;
+    }
 
     private sealed record Remembered(string Header, UInt128 Digest);
 }
