@@ -1,7 +1,7 @@
 using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Gateway.Collections;
 using Gateway.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -29,10 +29,7 @@ internal sealed class IdentityAssertion
     private readonly TimeSpan _reuseFor;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    private readonly ConcurrentDictionary<(string Session, string Audience), IssuedAssertion> _issued = new();
-
-    // Its own count, exact: ConcurrentDictionary.Count takes every lock of the dictionary, on every token issued.
-    private int _held;
+    private readonly CountedDictionary<(string Session, string Audience), IssuedAssertion> _issued = new();
 
     public IdentityAssertion(AssertionKeyRing keys, IOptions<AssertionOptions> options, TimeProvider time)
     {
@@ -92,23 +89,12 @@ internal sealed class IdentityAssertion
         {
             return token;
         }
-        if (Volatile.Read(ref _held) >= MaxHeld)
+        if (_issued.Count >= MaxHeld)
         {
             Prune(now);
         }
-        var issued = new IssuedAssertion(token, issuedAt + _reuseFor, user);
-        while (true)
-        {
-            if (_issued.TryAdd((session, audience), issued))
-            {
-                Interlocked.Increment(ref _held);
-                return token;
-            }
-            if (_issued.TryGetValue((session, audience), out var current) && _issued.TryUpdate((session, audience), issued, current))
-            {
-                return token;
-            }
-        }
+        _issued.Set((session, audience), new IssuedAssertion(token, issuedAt + _reuseFor, user));
+        return token;
     }
 
     private void Prune(DateTimeOffset now)
@@ -117,28 +103,20 @@ internal sealed class IdentityAssertion
         {
             if (held.Value.ReuseUntil <= now)
             {
-                TryRemove(held);
+                _issued.TryRemove(held);
             }
         }
-        if (Volatile.Read(ref _held) >= MaxHeld)
+        if (_issued.Count >= MaxHeld)
         {
             foreach (var held in _issued)
             {
-                TryRemove(held);
+                _issued.TryRemove(held);
             }
         }
     }
 
     /// <summary>Tokens held for reuse (for tests: bounded by <see cref="MaxHeld"/>).</summary>
-    internal int Held => Volatile.Read(ref _held);
-
-    private void TryRemove(KeyValuePair<(string Session, string Audience), IssuedAssertion> held)
-    {
-        if (_issued.TryRemove(held))
-        {
-            Interlocked.Decrement(ref _held);
-        }
-    }
+    internal int Held => _issued.Count;
 
     private sealed record IssuedAssertion(string Value, DateTimeOffset ReuseUntil, ClaimsPrincipal For);
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Collections;
 using Gateway.Cookies;
 using Gateway.Identity;
 using Gateway.Sessions;
@@ -35,7 +36,7 @@ internal sealed class AuthenticatedSessionCache
 
     private const int MinSweepSize = 1024;
 
-    private readonly ConcurrentDictionary<UInt128, AuthenticatedSession> _sessions = new();
+    private readonly CountedDictionary<UInt128, AuthenticatedSession> _sessions = new();
     private readonly ISessionStore _store;
     private readonly UserDirectory _directory;
     private readonly SlidingExpiry _sliding;
@@ -43,8 +44,6 @@ internal sealed class AuthenticatedSessionCache
     private readonly int _capacity;
     private readonly long _maxBytes;
     private long _bytes;
-    // Kept here rather than read from the dictionary, whose Count takes every one of its locks (each first use asks it).
-    private int _count;
     private int _nextSweepAt = MinSweepSize;
 
     public AuthenticatedSessionCache(
@@ -63,7 +62,7 @@ internal sealed class AuthenticatedSessionCache
     /// <summary>False when a claims transformation is registered: then every request takes the framework's path.</summary>
     public bool Enabled { get; }
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _sessions.Count;
 
     /// <summary>Estimated memory held by the entries (<see cref="EntryOverheadBytes"/> and <see cref="BytesPerGroup"/>).</summary>
     public long ApproximateBytes => Interlocked.Read(ref _bytes);
@@ -162,7 +161,6 @@ internal sealed class AuthenticatedSessionCache
             }
             if (_sessions.TryAdd(digest, session))
             {
-                Interlocked.Increment(ref _count);
                 Interlocked.Add(ref _bytes, EntryBytes(session));
                 return session;
             }
@@ -220,7 +218,6 @@ internal sealed class AuthenticatedSessionCache
     {
         if (_sessions.TryRemove(new KeyValuePair<UInt128, AuthenticatedSession>(digest, session)))
         {
-            Interlocked.Decrement(ref _count);
             Interlocked.Add(ref _bytes, -EntryBytes(session));
             return true;
         }

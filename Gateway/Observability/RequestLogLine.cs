@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Collections;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using Serilog.Parsing;
@@ -43,9 +43,7 @@ internal static class RequestLogLine
     }.ToDictionary(method => method, method => new ScalarValue(method), StringComparer.Ordinal);
 
     // Route ids and endpoint names come from configuration, not from requests; the bound only guards against a surprise.
-    // Its count is kept here (ConcurrentDictionary.Count takes every lock, and past the bound every miss would ask it).
-    private static readonly ConcurrentDictionary<string, ScalarValue> Routes = new(StringComparer.Ordinal);
-    private static int _sharedRoutes;
+    private static readonly CountedDictionary<string, ScalarValue> Routes = new(StringComparer.Ordinal);
 
     /// <summary>The request line's event; its properties are those <see cref="TryWrite"/> expects, in the template's order.</summary>
     public static LogEvent Create(
@@ -76,9 +74,9 @@ internal static class RequestLogLine
             return value;
         }
         value = new ScalarValue(route);
-        if (Volatile.Read(ref _sharedRoutes) < MaxSharedRoutes && Routes.TryAdd(route, value))
+        if (Routes.Count < MaxSharedRoutes)
         {
-            Interlocked.Increment(ref _sharedRoutes);
+            Routes.TryAdd(route, value);
         }
         return value;
     }

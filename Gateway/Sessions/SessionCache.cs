@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Gateway.Collections;
 
 namespace Gateway.Sessions;
 
@@ -21,7 +21,7 @@ namespace Gateway.Sessions;
 /// </remarks>
 internal sealed class SessionCache
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly CountedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly long _trustTicks;
@@ -30,9 +30,6 @@ internal sealed class SessionCache
     private long _revocations;
     private long _hits;
     private long _misses;
-    // The entries' count, kept here: ConcurrentDictionary.Count takes every one of its locks, which on a cache filling
-    // up with first uses made the requests queue behind each other.
-    private int _count;
     // Milliseconds of the machine's monotonic clock (Environment.TickCount64), not of the sessions' TimeProvider:
     // listening is about a live connection now, whatever clock the sessions' times are read from.
     private readonly long _listeningMilliseconds;
@@ -69,7 +66,7 @@ internal sealed class SessionCache
 
     public bool Enabled => _trustTicks > 0;
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
     /// <summary>The record when it was vouched for by the store less than the trust window ago and has not expired.</summary>
     public bool TryGet(SessionKey key, out SessionRecord record)
@@ -83,7 +80,7 @@ internal sealed class SessionCache
                 Interlocked.Increment(ref _hits);
                 return true;
             }
-            TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
         }
         record = null!;
         return false;
@@ -117,7 +114,7 @@ internal sealed class SessionCache
         // A revocation between the check and the write may have removed the entry before it was written: undo it.
         if (Revocations != revocations)
         {
-            TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key.Value, entry));
             return false;
         }
         return true;
@@ -150,18 +147,8 @@ internal sealed class SessionCache
             Evict();
         }
         var entry = new Entry(record, _time.GetUtcNow().UtcTicks);
-        while (true)
-        {
-            if (_entries.TryAdd(key.Value, entry))
-            {
-                Interlocked.Increment(ref _count);
-                return entry;
-            }
-            if (_entries.TryGetValue(key.Value, out var current) && _entries.TryUpdate(key.Value, entry, current))
-            {
-                return entry;
-            }
-        }
+        _entries.Set(key.Value, entry);
+        return entry;
     }
 
     /// <summary>Revokes a session here: its entry goes, and no read that began before now can put it back.</summary>
@@ -172,7 +159,7 @@ internal sealed class SessionCache
     {
         // Counted before the removal: see SetIfNotRevokedSince.
         Interlocked.Increment(ref _revocations);
-        TryRemove(keyValue);
+        _entries.TryRemove(keyValue);
         Revoked?.Invoke(keyValue);
     }
 
@@ -192,11 +179,11 @@ internal sealed class SessionCache
     public void Invalidate(string keyValue)
     {
         Interlocked.Increment(ref _revocations);
-        TryRemove(keyValue);
+        _entries.TryRemove(keyValue);
     }
 
     /// <summary>Drops an entry that was not revoked (the store is asked again next time), e.g. after a failed write.</summary>
-    public void Forget(SessionKey key) => TryRemove(key.Value);
+    public void Forget(SessionKey key) => _entries.TryRemove(key.Value);
 
     /// <summary>Revokes everything (e.g. the connection that carries revocations was lost).</summary>
     public void Clear()
@@ -204,7 +191,7 @@ internal sealed class SessionCache
         Interlocked.Increment(ref _revocations);
         foreach (var (key, _) in _entries)
         {
-            TryRemove(key);
+            _entries.TryRemove(key);
         }
         Cleared?.Invoke();
     }
@@ -217,7 +204,7 @@ internal sealed class SessionCache
         {
             if (now - entry.VouchedAtTicks >= _trustTicks)
             {
-                TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
             }
         }
     }
@@ -234,23 +221,7 @@ internal sealed class SessionCache
             {
                 break;
             }
-            TryRemove(key);
-        }
-    }
-
-    private void TryRemove(string key)
-    {
-        if (_entries.TryRemove(key, out _))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-    }
-
-    private void TryRemove(KeyValuePair<string, Entry> entry)
-    {
-        if (_entries.TryRemove(entry))
-        {
-            Interlocked.Decrement(ref _count);
+            _entries.TryRemove(key);
         }
     }
 

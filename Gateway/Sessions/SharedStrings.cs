@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Gateway.Collections;
 
 namespace Gateway.Sessions;
 
@@ -18,8 +18,7 @@ internal sealed class SharedStrings(int capacity)
     // Longer strings are not worth a lookup (and never come from a browser's User-Agent: the record keeps 200 characters).
     private const int MaxLength = 256;
 
-    private readonly ConcurrentDictionary<string, string> _pool = new(StringComparer.Ordinal);
-    private int _count; // the pool's, kept here: ConcurrentDictionary.Count takes every one of its locks
+    private readonly CountedDictionary<string, string> _pool = new(StringComparer.Ordinal);
 
     public string? Share(string? value)
     {
@@ -31,13 +30,8 @@ internal sealed class SharedStrings(int capacity)
         {
             return shared;
         }
-        if (Volatile.Read(ref _count) >= Capacity)
+        if (_pool.Count >= Capacity || _pool.TryAdd(value, value))
         {
-            return value;
-        }
-        if (_pool.TryAdd(value, value))
-        {
-            Interlocked.Increment(ref _count);
             return value;
         }
         return _pool.TryGetValue(value, out shared) ? shared : value;

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Gateway.Collections;
 
 namespace Gateway.Sessions;
 
@@ -11,11 +11,10 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
 {
     private const int MinSweepSize = 1024;
 
-    private readonly ConcurrentDictionary<string, long> _claimedAt = new(StringComparer.Ordinal);
+    private readonly CountedDictionary<string, long> _claimedAt = new(StringComparer.Ordinal);
     private int _nextSweepAt = MinSweepSize;
-    private int _count; // the map's, kept here: ConcurrentDictionary.Count takes every one of its locks
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _claimedAt.Count;
 
     /// <returns>True for the one caller that should write the refresh now.</returns>
     public bool TryClaim(SessionKey key)
@@ -28,11 +27,7 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
                 return false;
             }
         }
-        else if (_claimedAt.TryAdd(key.Value, now))
-        {
-            Interlocked.Increment(ref _count);
-        }
-        else
+        else if (!_claimedAt.TryAdd(key.Value, now))
         {
             return false;
         }
@@ -42,10 +37,7 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
             {
                 if (now - at >= interval.Ticks)
                 {
-                    if (_claimedAt.TryRemove(new KeyValuePair<string, long>(value, at)))
-                    {
-                        Interlocked.Decrement(ref _count);
-                    }
+                    _claimedAt.TryRemove(new KeyValuePair<string, long>(value, at));
                 }
             }
             _nextSweepAt = Math.Max(MinSweepSize, Count * 2);
@@ -54,11 +46,5 @@ internal sealed class SlidingRefreshGate(TimeProvider time, TimeSpan interval)
     }
 
     /// <summary>Gives a claim back after a failed write, so the next request tries again.</summary>
-    public void Release(SessionKey key)
-    {
-        if (_claimedAt.TryRemove(key.Value, out _))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-    }
+    public void Release(SessionKey key) => _claimedAt.TryRemove(key.Value);
 }
