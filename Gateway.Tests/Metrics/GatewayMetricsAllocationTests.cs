@@ -33,6 +33,10 @@ public sealed class GatewayMetricsAllocationTests
         var unrouted = new DefaultHttpContext();
         void Events()
         {
+            for (var i = 0; i < 4; i++)
+            {
+                metrics.RequestStarted();
+            }
             metrics.RequestCompleted(proxied, 200);
             metrics.RequestCompleted(proxied, 401);
             metrics.RequestCompleted(own, 302);

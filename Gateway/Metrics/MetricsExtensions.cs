@@ -29,6 +29,9 @@ internal static class MetricsExtensions
         "Microsoft.AspNetCore.Authorization",
     ];
 
+    /// <summary>ASP.NET Core's active-requests gauge, replaced by the gateway's <c>ssogateway.requests.active</c>.</summary>
+    public const string ActiveRequestsInstrument = "http.server.active_requests";
+
     /// <summary>
     /// Always registers <see cref="GatewayMetrics"/> (its calls are nearly free without a listener); the exporter and
     /// the management listener only with <c>Sso:Metrics:Enabled</c>.
@@ -51,6 +54,9 @@ internal static class MetricsExtensions
                 // also adds a middleware to every request (for error.type) and the routing meter's counter per request,
                 // which cost the proxied hot path measurably (bench/README.md, "Metrics on against off").
                 .AddMeter(FrameworkMeters)
+                // Two measurements per request (start and end, each finding its series by tags) for what
+                // ssogateway.requests.active counts with two increments; dropped, the instrument is not even enabled.
+                .AddView(ActiveRequestsInstrument, MetricStreamConfiguration.Drop)
                 .AddMeter(RuntimeMeter)
                 // Every scrape collects afresh: only the scraper reaches this port, and a cached answer (the exporter's
                 // default is 300 ms) would hide what happened just before it.

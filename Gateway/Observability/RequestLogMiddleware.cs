@@ -20,6 +20,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        metrics.RequestStarted();
         try
         {
             await next(context);
