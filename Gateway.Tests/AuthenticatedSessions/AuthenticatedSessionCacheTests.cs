@@ -207,7 +207,7 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
         Assert.Equal(21, Cache.Count);
         var bytes = Cache.ApproximateBytes;
 
-        Cache.RemoveUnanswerable();
+        Cache.RemoveSpent();
 
         Assert.Equal(1, Cache.Count);
         Assert.Equal(bytes / 21, Cache.ApproximateBytes);

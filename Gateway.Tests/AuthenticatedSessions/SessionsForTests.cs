@@ -21,18 +21,39 @@ internal sealed class SessionsForTests : IDisposable
 
     private readonly IDataProtector _protector = new EphemeralDataProtectionProvider().CreateProtector("tests");
 
-    public SessionsForTests(ISessionStore? store = null, int capacity = 1000, bool enabled = true, long? maxBytes = null)
+    public SessionsForTests(
+        ISessionStore? store = null, int capacity = 1000, bool enabled = true, long? maxBytes = null, FakeTimeProvider? time = null, TimeSpan renewFor = default)
     {
+        Time = time ?? new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         Store = store ?? new InMemorySessionStore(Time);
         Directory = new UserDirectory(
             Options.Create(new SsoOptions { UsersFile = "" }), new HostingEnvironment { ContentRootPath = Path.GetTempPath() },
             Time, NullLogger<UserDirectory>.Instance);
         Sliding = new SlidingExpiry(Time, Idle);
-        Cache = new AuthenticatedSessionCache(Store, Directory, Sliding, Time, capacity, enabled, maxBytes);
+        Cache = new AuthenticatedSessionCache(Store, Directory, Sliding, Time, capacity, enabled, maxBytes, renewFor);
+    }
+
+    /// <summary>
+    /// As production runs on Redis: the store (the in-memory one, reached through <paramref name="inner"/> when given)
+    /// behind this instance's <see cref="SessionCache"/>, trusted for <paramref name="trustFor"/>, so that held
+    /// sessions can be renewed.
+    /// </summary>
+    public static SessionsForTests Cached(TimeSpan trustFor, Func<ISessionStore, ISessionStore>? inner = null)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        var shared = new InMemorySessionStore(time);
+        var sessionCache = new SessionCache(time, 1000, trustFor);
+        var store = new CachingSessionStore(inner?.Invoke(shared) ?? shared, sessionCache, new NoOtherInstances());
+        return new SessionsForTests(store, time: time, renewFor: 2 * trustFor) { SessionCache = sessionCache, Shared = shared };
     }
 
     // Whole milliseconds: the stores keep times to the millisecond.
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>With <see cref="Cached"/>: this instance's session cache, and the store behind it (what other instances share).</summary>
+    public SessionCache? SessionCache { get; private init; }
+
+    public InMemorySessionStore? Shared { get; private init; }
 
     public ISessionStore Store { get; }
 
@@ -73,4 +94,11 @@ internal sealed class SessionsForTests : IDisposable
         Cache.Add(cookie, key, record, Directory.Version, PrincipalOf(record, key))!;
 
     public void Dispose() => Directory.Dispose();
+
+    private sealed class NoOtherInstances : ISessionInvalidation
+    {
+        public Task PublishAsync(IReadOnlyList<SessionKey> keys, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishChangedAsync(SessionKey key, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

@@ -21,6 +21,10 @@ namespace Gateway.AuthenticatedSessions;
 /// <item>It answers a request only while <see cref="AuthenticatedSessionCache.TryGet"/> finds nothing it depended on
 /// changed: the store still vouches for the same record instance (a sign-out, revocation, expiry, slid expiry or
 /// re-check replaces or removes it), the user directory is the same version, and no sliding refresh is due.</item>
+/// <item>When only the store's word on the record lapsed (its trust window ended, or a slide was due), the session is
+/// renewed rather than built again (<see cref="AuthenticatedSessionCache.RenewAsync"/>): the session read as the
+/// framework would read it, vouched for by the store, saying the same of who the user is, against the same directory
+/// version, yields the very principal the framework would build, so the renewed session is this one with that record.</item>
 /// <item>A policy is in <see cref="PassedPolicies"/> only after the framework's authorization admitted a request of
 /// this session under it; the gateway's policies depend on the principal alone, so the answer holds for as long as
 /// this session does.</item>
@@ -35,8 +39,10 @@ internal sealed class AuthenticatedSession
 
     private readonly PrincipalTemplate _principal;
 
-    private AuthenticatedSession(SessionKey key, SessionRecord record, object directoryVersion, PrincipalTemplate principal, IdentityHeaderValues headers)
+    private AuthenticatedSession(
+        SessionKey key, SessionRecord record, object directoryVersion, PrincipalTemplate principal, IdentityHeaderValues headers, DateTimeOffset renewableUntil)
     {
+        RenewableUntil = renewableUntil;
         Key = key;
         Record = record;
         DirectoryVersion = directoryVersion;
@@ -45,10 +51,22 @@ internal sealed class AuthenticatedSession
     }
 
     /// <summary>The session the framework authenticated, or null when its principal cannot be written down exactly.</summary>
-    public static AuthenticatedSession? TryCreate(SessionKey key, SessionRecord record, object directoryVersion, ClaimsPrincipal principal) =>
+    public static AuthenticatedSession? TryCreate(
+        SessionKey key, SessionRecord record, object directoryVersion, ClaimsPrincipal principal, DateTimeOffset renewableUntil = default) =>
         PrincipalTemplate.TryCreate(principal) is { } template
-            ? new AuthenticatedSession(key, record, directoryVersion, template, IdentityHeaderValues.Of(principal))
+            ? new AuthenticatedSession(key, record, directoryVersion, template, IdentityHeaderValues.Of(principal), renewableUntil)
             : null;
+
+    /// <summary>
+    /// This session answering from <paramref name="record"/>, a later record of it that says the same of who the user
+    /// is (<see cref="AuthenticatedSessionCache.RenewAsync"/>): the principal, the headers and the passed policies
+    /// depend on nothing else, so they carry over.
+    /// </summary>
+    public AuthenticatedSession RenewedWith(SessionRecord record, DateTimeOffset renewableUntil) =>
+        new(Key, record, DirectoryVersion, _principal, Headers, renewableUntil) { _passedPolicies = Volatile.Read(ref _passedPolicies) };
+
+    /// <summary>Until when it may be renewed (<see cref="AuthenticatedSessionCache.RenewAsync"/>); after that it is dropped.</summary>
+    public DateTimeOffset RenewableUntil { get; }
 
     public SessionKey Key { get; }
 

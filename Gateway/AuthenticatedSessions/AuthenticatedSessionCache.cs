@@ -21,7 +21,7 @@ namespace Gateway.AuthenticatedSessions;
 /// (<see cref="IssuedFormTicketFormat.IsIssuedForm"/>; any other spelling of a valid cookie would be a new key), and an entry is added
 /// only after the framework authenticated that very value to a live session, so every key is a cookie the gateway
 /// issued. At most <c>capacity</c> entries and <c>maxBytes</c> of estimated memory; past either, entries that can no
-/// longer answer go first, then an arbitrary tenth. <see cref="RemoveUnanswerable"/> (run by the sweeper) lets the
+/// longer answer go first, then an arbitrary tenth. <see cref="RemoveSpent"/> (run by the sweeper) lets the
 /// cache shrink back when sessions go idle.
 /// </remarks>
 internal sealed class AuthenticatedSessionCache
@@ -43,12 +43,21 @@ internal sealed class AuthenticatedSessionCache
     private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly long _maxBytes;
+    private readonly TimeSpan _renewFor;
     private long _bytes;
     private int _nextSweepAt = MinSweepSize;
 
+    /// <param name="renewFor">
+    /// How long after it was built or renewed a session may still be renewed (<see cref="RenewAsync"/>); zero: never.
+    /// Only a store that vouches for what it has just read for a while (a <see cref="SessionCache"/> in front of Redis)
+    /// can make a renewal's read answer, so it is twice that cache's trust window there (the window the record is
+    /// trusted in, then one more to be renewed in), and zero otherwise.
+    /// </param>
     public AuthenticatedSessionCache(
-        ISessionStore store, UserDirectory directory, SlidingExpiry sliding, TimeProvider time, int capacity, bool enabled, long? maxBytes = null)
+        ISessionStore store, UserDirectory directory, SlidingExpiry sliding, TimeProvider time, int capacity, bool enabled,
+        long? maxBytes = null, TimeSpan renewFor = default)
     {
+        _renewFor = renewFor;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _store = store;
         _directory = directory;
@@ -112,6 +121,79 @@ internal sealed class AuthenticatedSessionCache
     }
 
     /// <summary>
+    /// The held session of this cookie's digest when it cannot answer now but may be renewed (<see cref="RenewAsync"/>):
+    /// it was checked against the current user directory version, and it is not an account of an LDAP or SQL directory
+    /// (those have their directory re-checked on the framework's path, <c>DirectoryRecheck</c>).
+    /// </summary>
+    public bool TryGetRenewable(UInt128 digest, out AuthenticatedSession held)
+    {
+        if (Enabled && _sessions.TryGetValue(digest, out held!) && IsRenewable(held))
+        {
+            return true;
+        }
+        held = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Renews a held session whose record the store no longer vouches for (its trust window ended) or whose slide is
+    /// due, instead of sending its request through the framework's authentication and authorization: reads the session
+    /// exactly as the framework's ticket store would (<see cref="SlidingExpiry.ReadAsync"/>: the same shared,
+    /// revocation-safe read, the same slide), and when the store now vouches for the very record that read returned,
+    /// that record says the same of who the user is as the held one, and the directory is still the version the
+    /// session was checked against, the framework would build the same principal and reach the same decisions: the
+    /// session answers with that record (<see cref="AuthenticatedSession.RenewedWith"/>), held in place of the old one.
+    /// </summary>
+    /// <returns>
+    /// Null when the framework's path must decide: the session ended or expired, a revocation raced the read (the store
+    /// then vouches for nothing), who the user is or the directory changed, another request replaced the entry with
+    /// another record, the slid record was another request's to write, or the store did not answer.
+    /// </returns>
+    public async Task<AuthenticatedSession?> RenewAsync(UInt128 digest, AuthenticatedSession held, CancellationToken cancellationToken)
+    {
+        SessionRecord? record;
+        try
+        {
+            record = await _sliding.ReadAsync(_store, held.Key, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SessionStoreUnavailableException or OperationCanceledException)
+        {
+            // The framework's path reads again and answers as it does for a store that did not answer.
+            return null;
+        }
+        if (record is null
+            || !_store.TryGetVouched(held.Key, out var vouched) || !ReferenceEquals(vouched, record)
+            || !ReferenceEquals(_directory.Version, held.DirectoryVersion)
+            || !SaysTheSameOfTheUser(record, held.Record))
+        {
+            return null;
+        }
+        if (ReferenceEquals(record, held.Record))
+        {
+            return held;
+        }
+        var renewed = held.RenewedWith(record, _time.GetUtcNow() + _renewFor);
+        if (_sessions.TryUpdate(digest, renewed, held))
+        {
+            Interlocked.Increment(ref _renewals);
+            return renewed;
+        }
+        // A concurrent request of the session renewed it first (it shared this read), or replaced it.
+        return _sessions.TryGetValue(digest, out var current) && ReferenceEquals(current.Record, record) ? current : null;
+    }
+
+    /// <summary>Sessions renewed by <see cref="RenewAsync"/> (for tests: a renewed request did not take the framework's path).</summary>
+    internal long Renewals => Interlocked.Read(ref _renewals);
+
+    private long _renewals;
+
+    // Everything the principal is built from (SessionTicketStore.ToTicket) but the key, which is the same.
+    private static bool SaysTheSameOfTheUser(SessionRecord record, SessionRecord held) =>
+        record.SameIdentityAs(held)
+        && record.ProviderSessionId == held.ProviderSessionId
+        && record.ProviderSubject == held.ProviderSubject;
+
+    /// <summary>
     /// The authenticated session for a cookie value the framework has just authenticated: the one held when it was
     /// built from the same record instance and directory version (the framework's principal is then equivalent to the
     /// one held: it depends on nothing else, claims transformations being excluded), so the policies passed so far
@@ -137,7 +219,7 @@ internal sealed class AuthenticatedSessionCache
                 {
                     return held;
                 }
-                session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal);
+                session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal, _time.GetUtcNow() + _renewFor);
                 if (session is null)
                 {
                     return null;
@@ -149,7 +231,7 @@ internal sealed class AuthenticatedSessionCache
                 }
                 continue;
             }
-            session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal);
+            session ??= AuthenticatedSession.TryCreate(key, record, directoryVersion, principal, _time.GetUtcNow() + _renewFor);
             if (session is null)
             {
                 return null;
@@ -168,11 +250,19 @@ internal sealed class AuthenticatedSessionCache
     }
 
     /// <summary>Drops every entry that can no longer answer (its record is no longer vouched for, or it is out of date).</summary>
-    public void RemoveUnanswerable()
+    public void RemoveUnanswerable() => RemoveWhere(session => !CanAnswer(session));
+
+    /// <summary>
+    /// Drops every entry that can neither answer nor be renewed (run by the sweeper): a session unused for its renewal
+    /// window is gone from memory, so the cache shrinks back when sessions go idle.
+    /// </summary>
+    public void RemoveSpent() => RemoveWhere(session => !CanAnswer(session) && !IsRenewable(session));
+
+    private void RemoveWhere(Func<AuthenticatedSession, bool> spent)
     {
         foreach (var (digest, session) in _sessions)
         {
-            if (!CanAnswer(session))
+            if (spent(session))
             {
                 Remove(digest, session);
             }
@@ -185,12 +275,18 @@ internal sealed class AuthenticatedSessionCache
         && ReferenceEquals(_directory.Version, session.DirectoryVersion)
         && !_sliding.IsRefreshDue(record, _time.GetUtcNow());
 
+    private bool IsRenewable(AuthenticatedSession session) =>
+        _renewFor > TimeSpan.Zero
+        && _time.GetUtcNow() < session.RenewableUntil
+        && ReferenceEquals(_directory.Version, session.DirectoryVersion)
+        && session.Record.Directory is null;
+
     private void MakeRoom(long entryBytes)
     {
         if (Count >= _nextSweepAt)
         {
             // Sweeping again only once the cache has doubled keeps the cost per add constant on average.
-            RemoveUnanswerable();
+            RemoveSpent();
             _nextSweepAt = Math.Min(_capacity, Math.Max(MinSweepSize, Count * 2));
         }
         if (Count < _capacity && ApproximateBytes + entryBytes <= _maxBytes)

@@ -25,6 +25,9 @@ internal sealed class AuthenticatedSessionEndpoint
 /// </summary>
 internal sealed record EndpointAccess(bool Answerable, string? Policy)
 {
+    /// <summary>True when <paramref name="session"/> may pass here: no policy is asked, or the session has passed it.</summary>
+    public bool Admits(AuthenticatedSession session) => Policy is null || session.HasPassed(Policy);
+
     public static EndpointAccess Of(EndpointMetadataCollection metadata, bool hasFallbackPolicy)
     {
         if (metadata.GetMetadata<IAllowAnonymous>() is not null)

@@ -69,16 +69,42 @@ internal sealed class AuthenticatedSessionMiddleware
                 context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
                 return _next(context);
             }
-            if (TryGetCookieDigest(context, cookies, out var digest)
-                && _cache.TryGet(digest, out var session)
-                && (access.Policy is null || session.HasPassed(access.Policy)))
+            if (TryGetCookieDigest(context, cookies, out var digest))
             {
-                context.User = session.CreatePrincipal();
-                context.Features.Set(session);
-                context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
-                return _next(context);
+                if (_cache.TryGet(digest, out var session) && access.Admits(session))
+                {
+                    return Answer(context, session);
+                }
+                if (_cache.TryGetRenewable(digest, out var held) && access.Admits(held))
+                {
+                    return RenewAsync(context, digest, held, access);
+                }
             }
         }
+        return Framework(context, access);
+    }
+
+    private Task Answer(HttpContext context, AuthenticatedSession session)
+    {
+        context.User = session.CreatePrincipal();
+        context.Features.Set(session);
+        context.Items[AuthorizationInvokedKey] = AuthorizationInvoked;
+        return _next(context);
+    }
+
+    /// <summary>A session whose trust window ended or whose slide is due: renewed with one store read when nothing else changed.</summary>
+    private async Task RenewAsync(HttpContext context, UInt128 digest, AuthenticatedSession held, EndpointAccess access)
+    {
+        if (await _cache.RenewAsync(digest, held, context.RequestAborted) is { } session)
+        {
+            await Answer(context, session);
+            return;
+        }
+        await Framework(context, access);
+    }
+
+    private Task Framework(HttpContext context, EndpointAccess access)
+    {
         context.Features.Set(new FrameworkPass(_directory.Version, access));
         return _framework(context);
     }

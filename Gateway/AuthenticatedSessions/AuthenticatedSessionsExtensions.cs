@@ -31,7 +31,8 @@ internal static class AuthenticatedSessionsExtensions
                 sp.GetRequiredService<SlidingExpiry>(),
                 sp.GetRequiredService<TimeProvider>(),
                 sso.SessionCacheSize,
-                enabled: noTransformation);
+                enabled: noTransformation,
+                renewFor: sp.GetService<SessionCache>() is { Enabled: true } ? 2 * sso.EffectiveSessionCacheDuration : TimeSpan.Zero);
         });
         services.AddHostedService<AuthenticatedSessionSweeper>();
         return services;
@@ -87,7 +88,7 @@ internal sealed class AuthenticatedSessionSweeper(AuthenticatedSessionCache cach
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             sessions?.RemoveStale();
-            cache.RemoveUnanswerable();
+            cache.RemoveSpent();
             _release.Observe(cache.Count + (sessions?.Count ?? 0));
         }
     }

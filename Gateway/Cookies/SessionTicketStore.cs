@@ -72,32 +72,10 @@ internal sealed partial class SessionTicketStore(
         var sessionKey = SessionKey.FromSessionId(key);
         try
         {
-            var record = await store.GetAsync(sessionKey, cancellationToken);
-            var now = time.GetUtcNow();
-            if (record is null || record.IsExpiredAt(now))
+            var record = await sliding.ReadAsync(store, sessionKey, cancellationToken);
+            if (record is null)
             {
                 return null;
-            }
-            if (sliding.IsRefreshDue(record, now))
-            {
-                record = sliding.Slide(record, now);
-                if (sliding.TryClaimWrite(sessionKey))
-                {
-                    try
-                    {
-                        // The record as stored (the one the cache now vouches for); none: the session ended meanwhile.
-                        record = await store.TouchAsync(sessionKey, record, cancellationToken);
-                    }
-                    catch
-                    {
-                        sliding.ReleaseWrite(sessionKey);
-                        throw;
-                    }
-                    if (record is null)
-                    {
-                        return null;
-                    }
-                }
             }
             httpContext?.Features.Set(new RetrievedSession(sessionKey, record));
             return ToTicket(record, sessionKey);

@@ -9,9 +9,11 @@ internal sealed class SlidingExpiry
 {
     private readonly TimeSpan _idleTimeout;
     private readonly SlidingRefreshGate _gate;
+    private readonly TimeProvider _time;
 
     public SlidingExpiry(TimeProvider time, TimeSpan idleTimeout)
     {
+        _time = time;
         _idleTimeout = idleTimeout;
         RefreshInterval = TimeSpan.FromTicks(Math.Min(idleTimeout.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
         _gate = new SlidingRefreshGate(time, RefreshInterval);
@@ -37,4 +39,40 @@ internal sealed class SlidingExpiry
 
     /// <summary>Gives a claim back after a failed write, so the next request tries again.</summary>
     public void ReleaseWrite(SessionKey key) => _gate.Release(key);
+
+    /// <summary>
+    /// A session's record as a request sees it now: null when it ended or expired; when a slide is due, slid, and
+    /// written by the one request that claims the write (which gets the record as stored, the one the store then
+    /// vouches for), while the others go on with the slid record without writing it. The one way a request reads its
+    /// session: the cookie's ticket store and the authenticated sessions' renewal both read through here.
+    /// </summary>
+    /// <exception cref="SessionStoreUnavailableException">The store did not answer.</exception>
+    public async Task<SessionRecord?> ReadAsync(ISessionStore store, SessionKey key, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(key, cancellationToken);
+        var now = _time.GetUtcNow();
+        if (record is null || record.IsExpiredAt(now))
+        {
+            return null;
+        }
+        if (!IsRefreshDue(record, now))
+        {
+            return record;
+        }
+        var slid = Slide(record, now);
+        if (!TryClaimWrite(key))
+        {
+            return slid;
+        }
+        try
+        {
+            // The record as stored; none: the session ended meanwhile.
+            return await store.TouchAsync(key, slid, cancellationToken);
+        }
+        catch
+        {
+            ReleaseWrite(key);
+            throw;
+        }
+    }
 }
