@@ -10,10 +10,11 @@ namespace Gateway.AuthenticatedSessions;
 /// the proxied routes and forward-auth), a request whose session cookie <see cref="AuthenticatedSessionCache"/> can
 /// answer, under a policy that session has passed, goes straight on with its principal and session; so does a request
 /// without a session cookie (no cookie, or only others) to an endpoint that needs no policy; so does a session whose
-/// trust window ended or whose slide is due, once renewed with one store read (<see cref="AuthenticatedSessionCache.RenewAsync"/>).
-/// Every other request (first sight of a cookie, a session whose record or directory changed, a policy not yet passed,
-/// sign-in, sign-out, challenges, refusals, the gateway's own endpoints) runs the framework's authentication and authorization middleware as they are, and a
-/// request they admit on an opted-in endpoint leaves its authenticated session in the cache for the next one.
+/// trust window ended or whose slide is due, once renewed with one store read
+/// (<see cref="AuthenticatedSessionCache.RenewAsync"/>). Every other request (first sight of a cookie, a session whose
+/// record or directory changed, a policy not yet passed, sign-in, sign-out, challenges, refusals, the gateway's own
+/// endpoints) runs the framework's authentication and authorization middleware as they are, and a request they admit
+/// on an opted-in endpoint leaves its authenticated session in the cache for the next one.
 /// </summary>
 internal sealed class AuthenticatedSessionMiddleware
 {
