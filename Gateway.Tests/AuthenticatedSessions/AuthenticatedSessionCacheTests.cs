@@ -302,11 +302,4 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
             return record;
         }
     }
-
-    private sealed class NoOtherInstances : ISessionInvalidation
-    {
-        public Task PublishAsync(IReadOnlyList<SessionKey> keys, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task PublishChangedAsync(SessionKey key, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

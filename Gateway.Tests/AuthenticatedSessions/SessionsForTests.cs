@@ -3,6 +3,7 @@ using Gateway.AuthenticatedSessions;
 using Gateway.Configuration;
 using Gateway.Identity;
 using Gateway.Sessions;
+using Gateway.Tests.TestInfrastructure;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -94,11 +95,4 @@ internal sealed class SessionsForTests : IDisposable
         Cache.Add(cookie, key, record, Directory.Version, PrincipalOf(record, key))!;
 
     public void Dispose() => Directory.Dispose();
-
-    private sealed class NoOtherInstances : ISessionInvalidation
-    {
-        public Task PublishAsync(IReadOnlyList<SessionKey> keys, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task PublishChangedAsync(SessionKey key, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

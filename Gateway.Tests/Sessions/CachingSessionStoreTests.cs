@@ -213,11 +213,4 @@ public sealed class CachingSessionStoreTests : IDisposable
             return stored;
         }
     }
-
-    private sealed class NoOtherInstances : ISessionInvalidation
-    {
-        public Task PublishAsync(IReadOnlyList<SessionKey> keys, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task PublishChangedAsync(SessionKey key, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }
