@@ -286,20 +286,4 @@ public sealed class AuthenticatedSessionCacheTests : IDisposable
     }
 
     public void Dispose() => _sessions.Dispose();
-
-    /// <summary>The in-memory store, with reads that return what they read only when released.</summary>
-    private sealed class SlowReads(InMemorySessionStore inner) : DelegatingSessionStore(inner)
-    {
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
-        {
-            var record = await base.GetAsync(key, cancellationToken);
-            Started.TrySetResult();
-            await Release.Task;
-            return record;
-        }
-    }
 }

@@ -216,35 +216,6 @@ public sealed class AuthenticatedSessionRenewalTests
         Assert.Equal(0, sessions.Cache.ApproximateBytes);
     }
 
-    /// <summary>Reads that return a new instance each time, as Redis's do (the in-memory store returns the record it holds).</summary>
-    private class FreshReads(ISessionStore inner) : DelegatingSessionStore(inner)
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _count);
-            return await base.GetAsync(key, cancellationToken) is { } record ? record with { } : null;
-        }
-    }
-
-    private sealed class SlowReads(ISessionStore inner) : FreshReads(inner)
-    {
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
-        {
-            var record = await base.GetAsync(key, cancellationToken);
-            Started.TrySetResult();
-            await Release.Task;
-            return record;
-        }
-    }
-
     private sealed class Unanswering(ISessionStore inner) : FreshReads(inner)
     {
         public bool Down { get; set; }
