@@ -106,14 +106,24 @@ public sealed class OpenIdProviderFixture : IAsyncLifetime
     /// <summary>What the provider printed (e.g. "backchannel.success client-id"), for assertions and failure messages.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
 
+    // This provider's discovery document, not merely something on the port: a port found free a moment ago can be
+    // taken by another test's server (an echo backend answers 200 to anything) while node fails to bind it and exits.
     private async Task<bool> AnswersAsync()
     {
         try
         {
             using var response = await _http.GetAsync($"{Issuer}/.well-known/openid-configuration");
-            return response.IsSuccessStatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("issuer", out var issuer)
+                && issuer.ValueKind == JsonValueKind.String
+                && issuer.GetString() == Issuer;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException)
         {
             return false;
         }
