@@ -152,6 +152,32 @@ public sealed class AuthenticatedSessionRenewalTests
         Assert.False(sessions.Cache.TryGet(cookie, out _));
     }
 
+    /// <summary>
+    /// While a renewal's read is under way, the framework's path builds the entry again from the record that read
+    /// returns, but against a reloaded directory (the user may have lost a group meanwhile): the renewal must not hand
+    /// that entry out on the strength of the policies the old one had passed.
+    /// </summary>
+    [Fact]
+    public async Task EntryTheFrameworkRebuiltAgainstAnotherDirectoryVersion_IsNotHandedOutByARenewal()
+    {
+        SlowReads? slow = null;
+        using var sessions = SessionsForTests.Cached(Trust, inner => slow = new SlowReads(inner));
+        var (cookie, key, record) = await sessions.SignInAsync("alice", "admin");
+        var held = sessions.Authenticate(cookie, key, record);
+        held.RecordPassed("admins");
+        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
+        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
+
+        var renewal = sessions.Cache.RenewAsync(digest, held, default);
+        await slow!.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var rebuilt = sessions.Cache.Add(cookie, key, slow.Reading!, directoryVersion: new object(), SessionsForTests.PrincipalOf(slow.Reading!, key));
+        Assert.NotNull(rebuilt);
+        Assert.False(rebuilt.HasPassed("admins"));
+        slow.Release.SetResult();
+
+        Assert.Null(await renewal);
+    }
+
     [Fact]
     public async Task StoreNotAnswering_IsLeftToTheFramework()
     {

@@ -23,9 +23,12 @@ internal sealed class SlowReads(ISessionStore inner) : FreshReads(inner)
 
     public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>What the read under way will return, once <see cref="Started"/>.</summary>
+    public SessionRecord? Reading { get; private set; }
+
     public override async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
     {
-        var record = await base.GetAsync(key, cancellationToken);
+        var record = Reading = await base.GetAsync(key, cancellationToken);
         Started.TrySetResult();
         await Release.Task;
         return record;

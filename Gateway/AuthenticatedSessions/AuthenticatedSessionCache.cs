@@ -178,8 +178,15 @@ internal sealed class AuthenticatedSessionCache
             Interlocked.Increment(ref _renewals);
             return renewed;
         }
-        // A concurrent request of the session renewed it first (it shared this read), or replaced it.
-        return _sessions.TryGetValue(digest, out var current) && ReferenceEquals(current.Record, record) ? current : null;
+        // A concurrent request of the session renewed it first (it shared this read): that session answers. One the
+        // framework's path built meanwhile from the same record may have been checked against another directory
+        // version (and so be someone with other groups): not this renewal's to hand out.
+        return _sessions.TryGetValue(digest, out var current)
+            && ReferenceEquals(current.Record, record)
+            && ReferenceEquals(current.DirectoryVersion, held.DirectoryVersion)
+            && ReferenceEquals(_directory.Version, current.DirectoryVersion)
+                ? current
+                : null;
     }
 
     /// <summary>Sessions renewed by <see cref="RenewAsync"/> (for tests: a renewed request did not take the framework's path).</summary>

@@ -97,7 +97,8 @@ internal sealed class AuthenticatedSessionMiddleware
     /// <summary>A session whose trust window ended or whose slide is due: renewed with one store read when nothing else changed.</summary>
     private async Task RenewAsync(HttpContext context, UInt128 digest, AuthenticatedSession held, EndpointAccess access)
     {
-        if (await _cache.RenewAsync(digest, held, context.RequestAborted) is { } session)
+        // The session renewal hands back is checked like any other: it may be one a concurrent request left.
+        if (await _cache.RenewAsync(digest, held, context.RequestAborted) is { } session && access.Admits(session))
         {
             await Answer(context, session);
             return;
