@@ -127,24 +127,34 @@ public sealed class PrincipalTemplateTests
             keys[i] = SessionKey.FromSessionId(SessionId.New());
         }
         var directory = new object();
-        var before = GC.GetTotalMemory(forceFullCollection: true);
 
-        var sessions = new AuthenticatedSession[count];
-        for (var i = 0; i < count; i++)
+        // GC.GetTotalMemory counts the whole process: tests running beside this one can only add to what it reads, so
+        // the least of three measurements is the one nearest the truth. Each in a frame of its own, so that nothing of
+        // one attempt is still reachable in the next one's "before".
+        var perEntry = Enumerable.Range(0, 3).Min(_ => MeasureEntries(records, keys, directory));
+
+        // The estimate leaves the dictionary node (about 50 bytes) to the overhead, too.
+        var estimate = AuthenticatedSessionCache.EntryOverheadBytes + AuthenticatedSessionCache.BytesPerGroup * groups.Length;
+        Assert.InRange(perEntry, 1, estimate - 64);
+        GC.KeepAlive(records);
+        GC.KeepAlive(keys);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static double MeasureEntries(SessionRecord[] records, SessionKey[] keys, object directory)
+    {
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var sessions = new AuthenticatedSession[records.Length];
+        for (var i = 0; i < records.Length; i++)
         {
             var r = records[i];
             var principal = UserPrincipal.WithAccountStamp(UserPrincipal.Create(r.User, r.Email, r.Name, r.Groups, keys[i].Handle), r.AccountStamp);
             sessions[i] = AuthenticatedSession.TryCreate(keys[i], r, directory, principal)!;
             sessions[i].RecordPassed("default");
         }
-        var perEntry = (GC.GetTotalMemory(forceFullCollection: true) - before) / (double)count;
-
-        // The estimate leaves the dictionary node (about 50 bytes) to the overhead, too.
-        var estimate = AuthenticatedSessionCache.EntryOverheadBytes + AuthenticatedSessionCache.BytesPerGroup * groups.Length;
-        Assert.InRange(perEntry, 1, estimate - 64);
+        var perEntry = (GC.GetTotalMemory(forceFullCollection: true) - before) / (double)records.Length;
         GC.KeepAlive(sessions);
-        GC.KeepAlive(records);
-        GC.KeepAlive(keys);
+        return perEntry;
     }
 
     private static SessionRecord Record(string user) => new()
