@@ -18,13 +18,10 @@ public sealed class AuthenticatedSessionRenewalTests
     {
         FreshReads? reads = null;
         using var sessions = SessionsForTests.Cached(Trust, inner => reads = new FreshReads(inner));
-        var (cookie, key, record) = await sessions.SignInAsync("alice", "staff");
-        var held = sessions.Authenticate(cookie, key, record);
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions, "alice", "staff");
         held.RecordPassed("default");
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
         Assert.False(sessions.Cache.TryGet(cookie, out _));
 
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
         Assert.True(sessions.Cache.TryGetRenewable(digest, out var renewable));
         Assert.Same(held, renewable);
         var readsBefore = reads!.Count;
@@ -42,6 +39,17 @@ public sealed class AuthenticatedSessionRenewalTests
         Assert.Same(renewed, answering);
         Assert.Equal(1, sessions.Cache.Count);
         Assert.Equal(1, sessions.Cache.Renewals);
+    }
+
+    /// <summary>A signed-in session this instance authenticated, its trust window just ended: where every renewal starts.</summary>
+    private static async Task<(string Cookie, SessionKey Key, SessionRecord Record, AuthenticatedSession Held, UInt128 Digest)> HeldPastItsTrustWindowAsync(
+        SessionsForTests sessions, string user = "alice", params string[] groups)
+    {
+        var (cookie, key, record) = await sessions.SignInAsync(user, groups);
+        var held = sessions.Authenticate(cookie, key, record);
+        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
+        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
+        return (cookie, key, record, held, digest);
     }
 
     [Fact]
@@ -90,11 +98,8 @@ public sealed class AuthenticatedSessionRenewalTests
     public async Task Renewal_AnswersOnlyWhenNothingButTimesChanged(string change)
     {
         using var sessions = SessionsForTests.Cached(Trust, inner => new FreshReads(inner));
-        var (cookie, key, record) = await sessions.SignInAsync("alice", "a", "b");
-        var held = sessions.Authenticate(cookie, key, record);
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions, "alice", "a", "b");
         await ChangeOf[change](sessions, key, record);
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
 
         var renewed = await sessions.Cache.RenewAsync(digest, held, default);
 
@@ -138,10 +143,7 @@ public sealed class AuthenticatedSessionRenewalTests
     {
         SlowReads? slow = null;
         using var sessions = SessionsForTests.Cached(Trust, inner => slow = new SlowReads(inner));
-        var (cookie, key, record) = await sessions.SignInAsync();
-        var held = sessions.Authenticate(cookie, key, record);
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions);
 
         var renewal = sessions.Cache.RenewAsync(digest, held, default);
         await slow!.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -162,11 +164,8 @@ public sealed class AuthenticatedSessionRenewalTests
     {
         SlowReads? slow = null;
         using var sessions = SessionsForTests.Cached(Trust, inner => slow = new SlowReads(inner));
-        var (cookie, key, record) = await sessions.SignInAsync("alice", "admin");
-        var held = sessions.Authenticate(cookie, key, record);
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions, "alice", "admin");
         held.RecordPassed("admins");
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
 
         var renewal = sessions.Cache.RenewAsync(digest, held, default);
         await slow!.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -183,11 +182,8 @@ public sealed class AuthenticatedSessionRenewalTests
     {
         Unanswering? store = null;
         using var sessions = SessionsForTests.Cached(Trust, inner => store = new Unanswering(inner));
-        var (cookie, key, record) = await sessions.SignInAsync();
-        var held = sessions.Authenticate(cookie, key, record);
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions);
         store!.Down = true;
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
 
         Assert.Null(await sessions.Cache.RenewAsync(digest, held, default));
         Assert.False(sessions.Cache.TryGet(cookie, out _));
@@ -199,10 +195,7 @@ public sealed class AuthenticatedSessionRenewalTests
     {
         SlowReads? slow = null;
         using var sessions = SessionsForTests.Cached(Trust, inner => slow = new SlowReads(inner));
-        var (cookie, key, record) = await sessions.SignInAsync();
-        var held = sessions.Authenticate(cookie, key, record);
-        sessions.Time.Advance(Trust + TimeSpan.FromMilliseconds(1));
-        Assert.True(sessions.Cache.TryDigest(cookie, out var digest));
+        var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions);
 
         var renewals = Enumerable.Range(0, 16).Select(_ => Task.Run(() => sessions.Cache.RenewAsync(digest, held, default))).ToArray();
         await slow!.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));

@@ -57,8 +57,8 @@ internal sealed class AuthenticatedSessionCache
         ISessionStore store, UserDirectory directory, SlidingExpiry sliding, TimeProvider time, int capacity, bool enabled,
         long? maxBytes = null, TimeSpan renewFor = default)
     {
-        _renewFor = renewFor;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _renewFor = renewFor;
         _store = store;
         _directory = directory;
         _sliding = sliding;

@@ -10,8 +10,9 @@ namespace Gateway.Metrics;
 /// The gateway's own meter (<see cref="MeterName"/>) and its instruments, one method per event. Every tag value is a
 /// constant of the code or a configured name (a YARP route id, a route pattern): never a user name, session id or handle,
 /// cookie, client address or raw path, so the number of series is bounded by the code and the configuration. Without a
-/// listener (<c>Sso:Metrics:Enabled</c> false) every call costs one field check (a request, its two increments of the active count). The counters are allocation-free: tags
-/// are string constants passed as <see cref="KeyValuePair{TKey,TValue}"/>s, never arrays.
+/// listener (<c>Sso:Metrics:Enabled</c> false) every call costs one field check, and a request the two increments of
+/// its active count. The counters are allocation-free: tags are string constants passed as
+/// <see cref="KeyValuePair{TKey,TValue}"/>s, never arrays; requests are counted in plain fields read at scrape time.
 /// </summary>
 /// <remarks>
 /// Names follow OpenTelemetry's conventions; the Prometheus exporter turns <c>.</c> into <c>_</c>, adds the unit
@@ -73,7 +74,8 @@ internal sealed class GatewayMetrics
         _storeErrors = meter.CreateCounter<long>("ssogateway.session_store.errors", "{error}",
             "Session-store calls that failed, by operation and error (timeout, connection, circuit_open)");
         // Requests are counted in plain fields and read at scrape time: an instrument's measurement per request (the SDK
-        // finds the series by its tags, then adds) cost a proxied request about 0.4 % of its CPU; an increment costs nothing measurable.
+        // finds the series by its tags, then adds) cost a proxied request about 0.4 % of its CPU; an increment costs
+        // nothing measurable.
         _requests = meter.CreateObservableCounter("ssogateway.requests", ObserveRequests, "{request}",
             "Requests answered, by route (YARP route id, the gateway's own route pattern, or none) and status class");
         meter.CreateObservableUpDownCounter("ssogateway.requests.active", () => Volatile.Read(ref _activeRequests), "{request}",

@@ -25,7 +25,7 @@ internal sealed class SlidingExpiry
     public bool IsRefreshDue(SessionRecord record, DateTimeOffset now) => now - record.LastSeenAt >= RefreshInterval;
 
     /// <summary>The record as seen at <paramref name="now"/>: last used now, idle expiry moved on, never past the absolute one.</summary>
-    public SessionRecord Slide(SessionRecord record, DateTimeOffset now)
+    private SessionRecord Slide(SessionRecord record, DateTimeOffset now)
     {
         var idle = now + _idleTimeout;
         return record with { LastSeenAt = now, ExpiresAt = idle < record.AbsoluteExpiresAt ? idle : record.AbsoluteExpiresAt };
@@ -35,10 +35,10 @@ internal sealed class SlidingExpiry
     /// True for the one request that should write a due slide of this session now: the other requests of a busy
     /// session that see the same due refresh go on with the slid record instead of writing it again.
     /// </summary>
-    public bool TryClaimWrite(SessionKey key) => _gate.TryClaim(key);
+    private bool TryClaimWrite(SessionKey key) => _gate.TryClaim(key);
 
     /// <summary>Gives a claim back after a failed write, so the next request tries again.</summary>
-    public void ReleaseWrite(SessionKey key) => _gate.Release(key);
+    private void ReleaseWrite(SessionKey key) => _gate.Release(key);
 
     /// <summary>
     /// A session's record as a request sees it now: null when it ended or expired; when a slide is due, slid, and
