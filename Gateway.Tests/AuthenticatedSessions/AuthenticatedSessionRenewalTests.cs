@@ -31,7 +31,11 @@ public sealed class AuthenticatedSessionRenewalTests
         Assert.Equal(1, reads.Count - readsBefore);
         Assert.True(sessions.Store.TryGetVouched(key, out var vouched));
         Assert.Same(vouched, renewed.Record);
-        Assert.NotSame(record, renewed.Record);
+        // The store said the same as before (a fresh copy of it): the instance held is vouched for again, and the same
+        // session answers, renewable for another window, so nothing long-lived is rebuilt.
+        Assert.Same(record, renewed.Record);
+        Assert.Same(held, renewed);
+        Assert.Equal(sessions.Time.GetUtcNow() + 2 * Trust, renewed.RenewableUntil);
         Assert.Same(held.Headers, renewed.Headers);
         Assert.True(renewed.HasPassed("default"));
         Assert.Equal(("alice", "staff"), (renewed.CreatePrincipal().Identity!.Name, renewed.Headers.Groups));
@@ -166,6 +170,8 @@ public sealed class AuthenticatedSessionRenewalTests
         using var sessions = SessionsForTests.Cached(Trust, inner => slow = new SlowReads(inner));
         var (cookie, key, record, held, digest) = await HeldPastItsTrustWindowAsync(sessions, "alice", "admin");
         held.RecordPassed("admins");
+        // Another instance slid the session meanwhile (a slide is not announced): the read brings a record of its own.
+        await sessions.Shared!.TouchAsync(key, record with { LastSeenAt = record.LastSeenAt + TimeSpan.FromSeconds(1) }, default);
 
         var renewal = sessions.Cache.RenewAsync(digest, held, default);
         await slow!.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));

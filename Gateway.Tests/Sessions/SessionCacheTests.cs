@@ -36,7 +36,69 @@ public sealed class SessionCacheTests
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.False(cache.TryGet(key, out _));
+
+        // Kept, untrusted, for one more window (to recognise the record if the store says the same again); then swept.
+        Assert.Equal(1, cache.Count);
+        cache.RemoveStale();
+        Assert.Equal(1, cache.Count);
+        _time.Advance(Trust);
+        cache.RemoveStale();
         Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void RecordReadAgainAfterTheTrustWindow_SayingTheSame_IsVouchedForAsTheInstanceHeld()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        var held = Record() with { Groups = ["staff", "admin"], UserAgent = "browser" };
+        cache.Set(key, held);
+        _time.Advance(Trust);
+        Assert.False(cache.TryGet(key, out _));
+
+        // What a store read returns: a copy of its own, every value the same (arrays included, as new arrays).
+        var vouched = cache.SetIfNotRevokedSince(key, held with { Groups = ["staff", "admin"] }, cache.Revocations);
+
+        Assert.Same(held, vouched);
+        Assert.True(cache.TryGet(key, out var served));
+        Assert.Same(held, served);
+    }
+
+    [Fact]
+    public void RecordReadAgain_ThatChanged_IsVouchedForAsRead()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        var held = Record() with { Groups = ["staff"] };
+        cache.Set(key, held);
+        _time.Advance(Trust);
+
+        foreach (var changed in new[]
+        {
+            held with { LastSeenAt = held.LastSeenAt + TimeSpan.FromSeconds(1) },
+            held with { Groups = ["staff", "admin"] },
+            held with { Groups = ["Staff"] },
+        })
+        {
+            var vouched = cache.SetIfNotRevokedSince(key, changed, cache.Revocations);
+            Assert.Same(changed, vouched);
+            held = changed;
+        }
+    }
+
+    [Fact]
+    public void LapsedEntry_Revoked_IsNotRecognisedAgain()
+    {
+        var cache = new SessionCache(_time, 100, Trust);
+        var key = NewKey();
+        var held = Record();
+        cache.Set(key, held);
+        _time.Advance(Trust);
+        cache.Remove(key);
+        Assert.Equal(0, cache.Count);
+
+        var copy = held with { };
+        Assert.Same(copy, cache.SetIfNotRevokedSince(key, copy, cache.Revocations));
     }
 
     [Fact]

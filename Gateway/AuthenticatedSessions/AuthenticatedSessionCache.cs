@@ -170,6 +170,10 @@ internal sealed class AuthenticatedSessionCache
         }
         if (ReferenceEquals(record, held.Record))
         {
+            // The session did not change since it was built or last renewed (the session cache vouches for the
+            // instance it held again): the same session answers, renewable for as long as a new one would be.
+            held.RenewableAgainUntil(_time.GetUtcNow() + _renewFor);
+            Interlocked.Increment(ref _renewals);
             return held;
         }
         var renewed = held.RenewedWith(record, _time.GetUtcNow() + _renewFor);

@@ -59,7 +59,8 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
             var record = await inner.GetAsync(key, CancellationToken.None);
             if (record is not null)
             {
-                cache.SetIfNotRevokedSince(key, record, read.Revocations);
+                // The instance the cache vouches for, which may be the one it held (the session did not change).
+                record = cache.SetIfNotRevokedSince(key, record, read.Revocations) ?? record;
             }
             _reads.TryRemove(new KeyValuePair<string, SharedRead>(key.Value, read));
             read.Result.SetResult(record);
@@ -101,10 +102,12 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
         }
         finally
         {
-            if (stored is null || !cache.SetIfNotRevokedSince(key, stored, revocations))
+            var vouched = stored is null ? null : cache.SetIfNotRevokedSince(key, stored, revocations);
+            if (vouched is null)
             {
                 cache.Forget(key);
             }
+            stored = vouched ?? stored;
         }
         if (announce)
         {

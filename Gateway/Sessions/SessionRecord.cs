@@ -8,16 +8,28 @@ namespace Gateway.Sessions;
 /// </summary>
 internal sealed record SessionRecord
 {
+    // Times are kept as UTC ticks (8 bytes; a DateTimeOffset takes 16, a nullable one 24): 100 000 cached records are
+    // 5 MB smaller. Every time here is an instant, so its offset never mattered; they read back in UTC.
+    private const long NoTime = long.MinValue;
+    private readonly long _createdAt;
+    private readonly long _lastSeenAt;
+    private readonly long _absoluteExpiresAt;
+    private readonly long _expiresAt;
+    private readonly long _checkedAt = NoTime;
+    private readonly long _indexedUntil = NoTime;
+
+    private static DateTimeOffset AtUtc(long ticks) => new(ticks, TimeSpan.Zero);
+
     [JsonPropertyName("u")] public required string User { get; init; }
     [JsonPropertyName("e")] public string Email { get; init; } = "";
     [JsonPropertyName("n")] public string Name { get; init; } = "";
     [JsonPropertyName("g")] public string[] Groups { get; init; } = [];
-    [JsonPropertyName("c"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset CreatedAt { get; init; }
-    [JsonPropertyName("l"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset LastSeenAt { get; init; }
-    [JsonPropertyName("a"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset AbsoluteExpiresAt { get; init; }
+    [JsonPropertyName("c"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset CreatedAt { get => AtUtc(_createdAt); init => _createdAt = value.UtcTicks; }
+    [JsonPropertyName("l"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset LastSeenAt { get => AtUtc(_lastSeenAt); init => _lastSeenAt = value.UtcTicks; }
+    [JsonPropertyName("a"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset AbsoluteExpiresAt { get => AtUtc(_absoluteExpiresAt); init => _absoluteExpiresAt = value.UtcTicks; }
 
     /// <summary>When the session ends if unused: idle expiry, never past the absolute expiry.</summary>
-    [JsonPropertyName("x"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset ExpiresAt { get; init; }
+    [JsonPropertyName("x"), JsonConverter(typeof(UnixMillisecondsConverter))] public required DateTimeOffset ExpiresAt { get => AtUtc(_expiresAt); init => _expiresAt = value.UtcTicks; }
 
     [JsonPropertyName("ip")] public string? ClientAddress { get; init; }
     [JsonPropertyName("ua")] public string? UserAgent { get; init; }
@@ -52,14 +64,14 @@ internal sealed record SessionRecord
     [JsonPropertyName("d")] public string? Directory { get; init; }
 
     /// <summary>When the account was last found in good standing in <see cref="Directory"/> (sign-in or re-check).</summary>
-    [JsonPropertyName("k"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? CheckedAt { get; init; }
+    [JsonPropertyName("k"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? CheckedAt { get => _checkedAt == NoTime ? null : AtUtc(_checkedAt); init => _checkedAt = value?.UtcTicks ?? NoTime; }
 
     /// <summary>
     /// Kept by the store for itself (Redis): until when its indexes of this session (handle, user, provider) last. A
     /// sliding refresh rewrites only the record while the session ends before this, so most slides are one command;
     /// once it would end later, the indexes are extended (see <c>RedisSessionStore</c>). Null until a store sets it.
     /// </summary>
-    [JsonPropertyName("i"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? IndexedUntil { get; init; }
+    [JsonPropertyName("i"), JsonConverter(typeof(NullableUnixMillisecondsConverter))] public DateTimeOffset? IndexedUntil { get => _indexedUntil == NoTime ? null : AtUtc(_indexedUntil); init => _indexedUntil = value?.UtcTicks ?? NoTime; }
 
     /// <summary>When the session ends if unused: <see cref="ExpiresAt"/>, but never past <see cref="AbsoluteExpiresAt"/>.</summary>
     [JsonIgnore] public DateTimeOffset EndsAt => ExpiresAt < AbsoluteExpiresAt ? ExpiresAt : AbsoluteExpiresAt;
@@ -70,6 +82,14 @@ internal sealed record SessionRecord
     public bool SameIdentityAs(SessionRecord other) =>
         User == other.User && Email == other.Email && Name == other.Name && Groups.AsSpan().SequenceEqual(other.Groups)
         && AccountStamp == other.AccountStamp && Directory == other.Directory && Provider == other.Provider;
+
+    /// <summary>
+    /// True when both hold the same values in every property (a session read again that did not change since): record
+    /// equality but for <see cref="Groups"/>, an array, compared element by element. Written with <c>with</c> so that a
+    /// property added later is compared without anyone remembering to.
+    /// </summary>
+    public bool HasSameValuesAs(SessionRecord other) =>
+        Groups.AsSpan().SequenceEqual(other.Groups) && (ReferenceEquals(Groups, other.Groups) ? this : this with { Groups = other.Groups }).Equals(other);
 
     /// <summary>128 bits of SHA-256 of a provider's <c>sid</c>, base64url: 22 characters whatever the provider's length.</summary>
     public static string HashProviderSessionId(string sid) =>
