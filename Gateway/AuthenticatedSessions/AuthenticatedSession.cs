@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using Gateway.Identity;
 using Gateway.Sessions;
@@ -120,7 +121,7 @@ internal sealed class AuthenticatedSession
 
     // Most sessions pass one policy, the same one: its one-element list is shared (32 bytes a session fewer), for the
     // first few names (routes name a handful; any others get lists of their own).
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> OnlyPolicies = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string[]> OnlyPolicies = new(StringComparer.Ordinal);
 
     private static string[] OnlyPolicy(string policy) =>
         OnlyPolicies.TryGetValue(policy, out var shared) ? shared

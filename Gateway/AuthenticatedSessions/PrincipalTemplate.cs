@@ -67,51 +67,41 @@ internal sealed class PrincipalTemplate
 
     /// <summary>
     /// What principals of one kind have in common (authentication, name and role claim types, claim types in order):
-    /// one instance for every template of that kind, so a session keeps only its claim values.
+    /// one instance for every template of that kind, so a session keeps only its claim values. Equal by content.
     /// </summary>
-    private sealed class Shape
+    private sealed record Shape(string? AuthenticationType, string NameClaimType, string RoleClaimType, string[] ClaimTypes)
     {
         // The gateway's principals come in a few shapes (one per directory and number of groups); past this many, new
         // shapes are not shared.
         private const int MaxShared = 256;
 
-        private static readonly ConcurrentDictionary<string, Shape> Shared = new(StringComparer.Ordinal);
-
-        private Shape(string? authenticationType, string nameClaimType, string roleClaimType, string[] claimTypes)
-        {
-            AuthenticationType = authenticationType;
-            NameClaimType = nameClaimType;
-            RoleClaimType = roleClaimType;
-            ClaimTypes = claimTypes;
-        }
-
-        public string? AuthenticationType { get; }
-
-        public string NameClaimType { get; }
-
-        public string RoleClaimType { get; }
-
-        public string[] ClaimTypes { get; }
+        private static readonly ConcurrentDictionary<Shape, Shape> Shared = new();
 
         public static Shape Of(ClaimsIdentity identity, string[] claimTypes)
         {
-            // NUL separates the parts: no claim type or authentication type the gateway uses contains one; should one,
-            // two shapes could share a name, so the match is checked part by part before a shared shape is used.
-            var name = string.Join('\0', [identity.AuthenticationType ?? "\u0001", identity.NameClaimType, identity.RoleClaimType, .. claimTypes]);
-            if (Shared.TryGetValue(name, out var shared) && shared.Is(identity, claimTypes))
+            var shape = new Shape(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claimTypes);
+            if (Shared.TryGetValue(shape, out var shared))
             {
                 return shared;
             }
-            var shape = new Shape(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claimTypes);
-            if (Shared.Count < MaxShared)
-            {
-                Shared.TryAdd(name, shape);
-            }
-            return shape;
+            return Shared.Count < MaxShared ? Shared.GetOrAdd(shape, shape) : shape;
         }
 
-        private bool Is(ClaimsIdentity identity, string[] claimTypes) =>
-            AuthenticationType == identity.AuthenticationType && NameClaimType == identity.NameClaimType
-            && RoleClaimType == identity.RoleClaimType && ClaimTypes.AsSpan().SequenceEqual(claimTypes);
+        public bool Equals(Shape? other) =>
+            other is not null && AuthenticationType == other.AuthenticationType && NameClaimType == other.NameClaimType
+            && RoleClaimType == other.RoleClaimType && ClaimTypes.AsSpan().SequenceEqual(other.ClaimTypes);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.Add(AuthenticationType);
+            hash.Add(NameClaimType);
+            hash.Add(RoleClaimType);
+            foreach (var type in ClaimTypes)
+            {
+                hash.Add(type);
+            }
+            return hash.ToHashCode();
+        }
     }
 }
