@@ -72,6 +72,9 @@ public sealed class AuthenticatedSessionRenewalTests
         Assert.NotNull(renewed);
         var now = sessions.Time.GetUtcNow();
         Assert.Equal(now, renewed.Record.LastSeenAt);
+        // The held session moved on to the slid record in place: a slide makes no new long-lived session.
+        Assert.Same(held, renewed);
+        Assert.NotSame(record, renewed.Record);
         Assert.True(sessions.Shared!.TryGetVouched(key, out var stored));
         Assert.Equal(now, stored.LastSeenAt);
         Assert.True(sessions.Cache.TryGet(cookie, out var answering));

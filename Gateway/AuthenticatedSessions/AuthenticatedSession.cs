@@ -15,8 +15,9 @@ namespace Gateway.AuthenticatedSessions;
 /// <remarks>
 /// The invariants, stated once here and relied on everywhere else:
 /// <list type="number">
-/// <item>Immutable but for <see cref="PassedPolicies"/> and <see cref="RenewableUntil"/> (which only moves on): the principal's template, the record and the header values
-/// are those of the authentication that built it. Each request gets a principal of its own
+/// <item>Immutable but for <see cref="PassedPolicies"/>, <see cref="RenewableUntil"/> (which only moves on) and
+/// <see cref="Record"/> (which moves on only to a later record saying the same of who the user is, see renewal below):
+/// the principal's template and the header values are those of the authentication that built it. Each request gets a principal of its own
 /// (<see cref="CreatePrincipal"/>), so what one request does to it reaches no other; a claims transformation, whose
 /// result may depend on more than the principal, switches the cache off (<see cref="AuthenticatedSessionCache"/>).</item>
 /// <item>It answers a request only while <see cref="AuthenticatedSessionCache.TryGet"/> finds nothing it depended on
@@ -25,7 +26,8 @@ namespace Gateway.AuthenticatedSessions;
 /// <item>When only the store's word on the record lapsed (its trust window ended, or a slide was due), the session is
 /// renewed rather than built again (<see cref="AuthenticatedSessionCache.RenewAsync"/>): the session read as the
 /// framework would read it, vouched for by the store, saying the same of who the user is, against the same directory
-/// version, yields the very principal the framework would build, so the renewed session is this one with that record.</item>
+/// version, yields the very principal the framework would build, so the renewed session is this one, moved on to that
+/// record in place (<see cref="TryMoveOn"/>; a new session every slide would be 100 000 long-lived objects a minute).</item>
 /// <item>A policy is in <see cref="PassedPolicies"/> only after the framework's authorization admitted a request of
 /// this session under it; the gateway's policies depend on the principal alone, so the answer holds for as long as
 /// this session does.</item>
@@ -42,12 +44,14 @@ internal sealed class AuthenticatedSession
 
     private long _renewableUntilTicks;
 
+    private SessionRecord _record;
+
     private AuthenticatedSession(
         SessionKey key, SessionRecord record, object directoryVersion, PrincipalTemplate principal, IdentityHeaderValues headers, DateTimeOffset renewableUntil)
     {
         _renewableUntilTicks = renewableUntil.UtcTicks;
         Key = key;
-        Record = record;
+        _record = record;
         DirectoryVersion = directoryVersion;
         _principal = principal;
         Headers = headers;
@@ -61,20 +65,21 @@ internal sealed class AuthenticatedSession
             : null;
 
     /// <summary>
-    /// This session answering from <paramref name="record"/>, a later record of it that says the same of who the user
-    /// is (<see cref="AuthenticatedSessionCache.RenewAsync"/>): the principal, the headers and the passed policies
-    /// depend on nothing else, so they carry over.
+    /// This session answering from now on with <paramref name="later"/>, a later record of it that says the same of
+    /// who the user is than <paramref name="from"/>, the one it held (<see cref="AuthenticatedSessionCache.RenewAsync"/>):
+    /// the principal, the headers and the passed policies depend on nothing else, so they stay.
     /// </summary>
-    public AuthenticatedSession RenewedWith(SessionRecord record, DateTimeOffset renewableUntil) =>
-        new(Key, record, DirectoryVersion, _principal, Headers, renewableUntil) { _passedPolicies = Volatile.Read(ref _passedPolicies) };
+    /// <returns>False when it no longer held <paramref name="from"/> (a concurrent renewal moved it on to another record).</returns>
+    public bool TryMoveOn(SessionRecord from, SessionRecord later)
+    {
+        var seen = Interlocked.CompareExchange(ref _record, later, from);
+        return ReferenceEquals(seen, from) || ReferenceEquals(seen, later);
+    }
 
     /// <summary>Until when it may be renewed (<see cref="AuthenticatedSessionCache.RenewAsync"/>); after that it is dropped.</summary>
     public DateTimeOffset RenewableUntil => new(Interlocked.Read(ref _renewableUntilTicks), TimeSpan.Zero);
 
-    /// <summary>
-    /// Renewed with the very record it holds (the store vouches for that instance again: the session did not change):
-    /// renewable for longer, nothing else changes.
-    /// </summary>
+    /// <summary>Renewed (<see cref="AuthenticatedSessionCache.RenewAsync"/>): renewable for longer, never for less.</summary>
     public void RenewableAgainUntil(DateTimeOffset until)
     {
         var ticks = until.UtcTicks;
@@ -92,8 +97,11 @@ internal sealed class AuthenticatedSession
 
     public SessionKey Key { get; }
 
-    /// <summary>The record instance the authentication read; the session answers only while the store vouches for this instance.</summary>
-    public SessionRecord Record { get; }
+    /// <summary>
+    /// The record instance the authentication read, or the one a renewal moved on to; the session answers only while
+    /// the store vouches for this instance.
+    /// </summary>
+    public SessionRecord Record => Volatile.Read(ref _record);
 
     /// <summary>The user directory version (<see cref="UserDirectory.Version"/>) the principal was checked against.</summary>
     public object DirectoryVersion { get; }

@@ -142,15 +142,16 @@ internal sealed class AuthenticatedSessionCache
     /// revocation-safe read, the same slide), and when the store now vouches for the very record that read returned,
     /// that record says the same of who the user is as the held one, and the directory is still the version the
     /// session was checked against, the framework would build the same principal and reach the same decisions: the
-    /// session answers with that record (<see cref="AuthenticatedSession.RenewedWith"/>), held in place of the old one.
+    /// held session answers, with that record (<see cref="AuthenticatedSession.TryMoveOn"/>).
     /// </summary>
     /// <returns>
     /// Null when the framework's path must decide: the session ended or expired, a revocation raced the read (the store
-    /// then vouches for nothing), who the user is or the directory changed, another request replaced the entry with
-    /// another record, the slid record was another request's to write, or the store did not answer.
+    /// then vouches for nothing), who the user is or the directory changed, another request replaced the entry or
+    /// moved it on to another record, the slid record was another request's to write, or the store did not answer.
     /// </returns>
     public async Task<AuthenticatedSession?> RenewAsync(UInt128 digest, AuthenticatedSession held, CancellationToken cancellationToken)
     {
+        var from = held.Record;
         SessionRecord? record;
         try
         {
@@ -164,33 +165,22 @@ internal sealed class AuthenticatedSessionCache
         if (record is null
             || !_store.TryGetVouched(held.Key, out var vouched) || !ReferenceEquals(vouched, record)
             || !ReferenceEquals(_directory.Version, held.DirectoryVersion)
-            || !SaysTheSameOfTheUser(record, held.Record))
+            || !SaysTheSameOfTheUser(record, from))
         {
             return null;
         }
-        if (ReferenceEquals(record, held.Record))
+        // Unless the session did not change since it was built or last renewed (the session cache vouches for the
+        // instance it held again), it moves on to the later record in place. Then it must still be the entry held:
+        // one the framework's path built meanwhile from the same record may have been checked against another
+        // directory version (and so be someone with other groups), and is not this renewal's to hand out.
+        if (!ReferenceEquals(record, from)
+            && (!held.TryMoveOn(from, record) || !_sessions.TryGetValue(digest, out var current) || !ReferenceEquals(current, held)))
         {
-            // The session did not change since it was built or last renewed (the session cache vouches for the
-            // instance it held again): the same session answers, renewable for as long as a new one would be.
-            held.RenewableAgainUntil(_time.GetUtcNow() + _renewFor);
-            Interlocked.Increment(ref _renewals);
-            return held;
+            return null;
         }
-        var renewed = held.RenewedWith(record, _time.GetUtcNow() + _renewFor);
-        if (_sessions.TryUpdate(digest, renewed, held))
-        {
-            Interlocked.Increment(ref _renewals);
-            return renewed;
-        }
-        // A concurrent request of the session renewed it first (it shared this read): that session answers. One the
-        // framework's path built meanwhile from the same record may have been checked against another directory
-        // version (and so be someone with other groups): not this renewal's to hand out.
-        return _sessions.TryGetValue(digest, out var current)
-            && ReferenceEquals(current.Record, record)
-            && ReferenceEquals(current.DirectoryVersion, held.DirectoryVersion)
-            && ReferenceEquals(_directory.Version, current.DirectoryVersion)
-                ? current
-                : null;
+        held.RenewableAgainUntil(_time.GetUtcNow() + _renewFor);
+        Interlocked.Increment(ref _renewals);
+        return held;
     }
 
     /// <summary>Sessions renewed by <see cref="RenewAsync"/> (for tests: a renewed request did not take the framework's path).</summary>
