@@ -162,6 +162,30 @@ public sealed class SessionCacheEndToEndTests(RedisServerFixture redis)
         Assert.InRange(await RedisCallsAsync("set") - before, 1, 3);
     }
 
+    /// <summary>
+    /// A session another instance signed in is read from Redis here as copies of its strings; held in this
+    /// instance's caches, it points at the users file's account instead (as Program.cs wires it), saying the same.
+    /// </summary>
+    [Fact]
+    public async Task SessionReadFromRedis_IsHeldWithTheUsersFileAccountsStrings()
+    {
+        await using var instances = await TwoInstances.StartAsync(redis, LongTrust);
+        using var alice = instances.A.CreateClient();
+        (await alice.SignInAsync(GatewayHost.App1, TestUsers.Alice)).Dispose();
+        using var aliceOnB = TwoInstances.SameBrowser(instances.B, alice);
+
+        var echo = await aliceOnB.GetEchoAsync(GatewayHost.App2, "/read-on-b");
+
+        Assert.Equal(("alice", "staff,admin"), (echo.Header("X-Forwarded-User"), echo.Header("X-Forwarded-Groups")));
+        var account = instances.B.Services.GetRequiredService<Gateway.Identity.UserDirectory>().Find("alice")!;
+        Assert.True(instances.B.Services.GetRequiredService<Gateway.AuthenticatedSessions.AuthenticatedSessionCache>()
+            .TryGet(alice.SessionCookie()!.Value, out var held));
+        Assert.Same(account.Email, held.Record.Email);
+        Assert.Same(account.Name, held.Record.Name);
+        Assert.Same(account.Groups, held.Record.Groups);
+        Assert.Same(account.Stamp, held.Record.AccountStamp);
+    }
+
     private Task<long> RedisGetCallsAsync() => RedisCallsAsync("get");
 
     private async Task<long> RedisCallsAsync(string command)

@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Identity.Ldap;
 using Gateway.Identity.Sql;
+using Gateway.Sessions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Identity;
@@ -14,6 +15,8 @@ internal static class IdentityExtensions
     public static IServiceCollection AddIdentity(this IServiceCollection services)
     {
         services.AddSingleton<UserDirectory>();
+        // Cached session records of users-file accounts point at the directory's strings (Sessions asks for this).
+        services.AddSingleton<ISessionStringSource, UsersFileSessionStrings>();
         services.AddSingleton<PasswordVerifier>();
         services.AddSingleton<ExternalProviders>();
         services.AddSingleton<IAccountDirectory>(sp => string.IsNullOrEmpty(sp.GetRequiredService<IOptions<SsoOptions>>().Value.UsersFile)

@@ -15,8 +15,7 @@ internal sealed class CachingSessionStore(ISessionStore inner, SessionCache cach
     public async Task<SessionRecord> CreateAsync(SessionKey key, SessionRecord record, CancellationToken cancellationToken)
     {
         var stored = await inner.CreateAsync(key, record, cancellationToken);
-        cache.Set(key, stored);
-        return stored;
+        return cache.Set(key, stored) ?? stored;
     }
 
     private readonly ConcurrentDictionary<string, SharedRead> _reads = new(StringComparer.Ordinal);

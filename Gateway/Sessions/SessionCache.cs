@@ -30,6 +30,7 @@ internal sealed class SessionCache
 {
     private readonly CountedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly ISessionStringSource? _strings;
     private readonly int _capacity;
     private readonly long _trustTicks;
     // Lapsed entries are kept until this old (two trust windows), to recognise a record read again (see remarks).
@@ -48,10 +49,12 @@ internal sealed class SessionCache
     public static readonly TimeSpan ListeningWindow = TimeSpan.FromSeconds(2);
 
     /// <param name="listeningWindow">Null: no channel to listen to (always trusted within the trust window).</param>
-    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor, TimeSpan? listeningWindow = null)
+    /// <param name="strings">Where a record held anew finds the strings it repeats (<see cref="ISessionStringSource"/>), if anywhere.</param>
+    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor, TimeSpan? listeningWindow = null, ISessionStringSource? strings = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _time = time;
+        _strings = strings;
         _capacity = capacity;
         _trustTicks = trustFor.Ticks;
         _keptTicks = 2 * trustFor.Ticks;
@@ -111,7 +114,9 @@ internal sealed class SessionCache
     /// <summary>How many revocations this cache has seen: read it before a store read, hand it to <see cref="SetIfNotRevokedSince"/>.</summary>
     public long Revocations => Interlocked.Read(ref _revocations);
 
-    public void Set(SessionKey key, SessionRecord record) => SetEntry(key, record);
+    /// <summary>Caches a record just written to the store.</summary>
+    /// <returns>The record the cache now vouches for (see <see cref="SetIfNotRevokedSince"/>); null when the cache is off.</returns>
+    public SessionRecord? Set(SessionKey key, SessionRecord record) => SetEntry(key, record)?.Record;
 
     /// <summary>
     /// Caches a record read from the store, unless a session was revoked since the read began
@@ -119,7 +124,8 @@ internal sealed class SessionCache
     /// </summary>
     /// <returns>
     /// The record the cache now vouches for: the instance it already held when that holds the same values (see
-    /// remarks), else <paramref name="record"/>; null when nothing is cached.
+    /// remarks), else <paramref name="record"/> (with the strings the cache's <see cref="ISessionStringSource"/> holds
+    /// shared); null when nothing is cached.
     /// </returns>
     public SessionRecord? SetIfNotRevokedSince(SessionKey key, SessionRecord record, long revocations)
     {
@@ -173,6 +179,11 @@ internal sealed class SessionCache
             }
             // Removed meanwhile (not by a revocation: the caller checks for those): put back like any record read.
             record = held.Record;
+        }
+        else if (_strings is not null)
+        {
+            // Held from now on, perhaps for hours: pointing at strings held anyway rather than at this read's copies.
+            record = _strings.Share(record);
         }
         var entry = new Entry(record, now);
         _entries.Set(key.Value, entry);

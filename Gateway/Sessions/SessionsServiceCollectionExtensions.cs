@@ -34,7 +34,8 @@ internal static class SessionsServiceCollectionExtensions
         {
             // Trusted only while this instance hears its invalidation channel (RedisSessionInvalidation's heartbeat).
             services.AddSingleton(sp => new SessionCache(
-                sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.EffectiveSessionCacheDuration, SessionCache.ListeningWindow));
+                sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.EffectiveSessionCacheDuration, SessionCache.ListeningWindow,
+                sp.GetService<ISessionStringSource>()));
             services.AddSingleton<RedisSessionInvalidation>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisSessionInvalidation>());
             services.AddSingleton<ISessionStore>(sp => new CachingSessionStore(
