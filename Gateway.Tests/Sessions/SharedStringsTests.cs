@@ -26,6 +26,27 @@ public sealed class SharedStringsTests
         Assert.Equal(first with { }, second with { Groups = first.Groups });
     }
 
+    /// <summary>Sessions of a provider, LDAP or SQL have no account in memory; their provider's or directory's name is still one copy.</summary>
+    [Theory]
+    [InlineData("corp", null)]
+    [InlineData(null, "ldap")]
+    [InlineData(null, "sql")]
+    public void ProviderAndDirectoryNames_AreSharedToo(string? provider, string? directory)
+    {
+        var suffix = "-" + Guid.NewGuid();
+        SessionRecord ReadApart() => Record("ua") with
+        {
+            Provider = provider is null ? null : new string(provider + suffix), Directory = directory is null ? null : new string(directory + suffix),
+        };
+
+        var first = _shared.Share(ReadApart());
+        var second = _shared.Share(ReadApart());
+
+        Assert.Same(first.Provider, second.Provider);
+        Assert.Same(first.Directory, second.Directory);
+        Assert.Equal((provider is null ? null : provider + suffix, directory is null ? null : directory + suffix), (second.Provider, second.Directory));
+    }
+
     [Fact]
     public void RecordWithNothingToShare_IsReturnedAsItIs()
     {

@@ -4,7 +4,7 @@ namespace Gateway.Sessions;
 
 /// <summary>
 /// One copy of the strings many session records repeat (the User-Agent of a popular browser, group names, a client
-/// address behind a proxy), so that a cache of 100 000 records does not hold 100 000 copies of each. Bounded: once
+/// address behind a proxy, the provider's or directory's name), so that a cache of 100 000 records does not hold 100 000 copies of each. Bounded: once
 /// <see cref="Capacity"/> distinct strings are held, new ones are simply not shared (an attacker who signs in with
 /// made-up User-Agents fills it with at most <see cref="Capacity"/> × 256 characters, and costs others only the sharing).
 /// </summary>
@@ -42,6 +42,9 @@ internal sealed class SharedStrings(int capacity)
     {
         var userAgent = Share(record.UserAgent);
         var clientAddress = Share(record.ClientAddress);
+        // A handful of values each (configured provider names; "ldap", "sql"), repeated by every such session.
+        var provider = Share(record.Provider);
+        var directory = Share(record.Directory);
         var groups = record.Groups;
         string[]? sharedGroups = null;
         for (var i = 0; i < groups.Length; i++)
@@ -53,8 +56,9 @@ internal sealed class SharedStrings(int capacity)
                 sharedGroups[i] = group;
             }
         }
-        return ReferenceEquals(userAgent, record.UserAgent) && ReferenceEquals(clientAddress, record.ClientAddress) && sharedGroups is null
+        return ReferenceEquals(userAgent, record.UserAgent) && ReferenceEquals(clientAddress, record.ClientAddress)
+            && ReferenceEquals(provider, record.Provider) && ReferenceEquals(directory, record.Directory) && sharedGroups is null
             ? record
-            : record with { UserAgent = userAgent, ClientAddress = clientAddress, Groups = sharedGroups ?? groups };
+            : record with { UserAgent = userAgent, ClientAddress = clientAddress, Provider = provider, Directory = directory, Groups = sharedGroups ?? groups };
     }
 }
