@@ -111,7 +111,7 @@ public sealed class UsersFileSessionStringsTests : IDisposable
     [Fact]
     public void SessionCache_HoldsAndVouchesForTheSharedRecord()
     {
-        var cache = new SessionCache(TimeProvider.System, 100, TimeSpan.FromSeconds(30), strings: _strings);
+        var cache = new SessionCache(TimeProvider.System, 100, TimeSpan.FromSeconds(30), strings: [_strings]);
         var key = SessionKey.FromSessionId(SessionId.New());
 
         var vouched = cache.SetIfNotRevokedSince(key, ReadBack(), cache.Revocations)!;

@@ -184,6 +184,9 @@ public sealed class SessionCacheEndToEndTests(RedisServerFixture redis)
         Assert.Same(account.Name, held.Record.Name);
         Assert.Same(account.Groups, held.Record.Groups);
         Assert.Same(account.Stamp, held.Record.AccountStamp);
+        // And at the pool's copy of what no account holds (the address it signed in from).
+        Assert.NotNull(held.Record.ClientAddress);
+        Assert.Same(Gateway.Sessions.SharedStrings.Default.Share(new string(held.Record.ClientAddress)), held.Record.ClientAddress);
     }
 
     private Task<long> RedisGetCallsAsync() => RedisCallsAsync("get");

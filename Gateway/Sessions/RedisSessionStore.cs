@@ -261,7 +261,7 @@ internal sealed class RedisSessionStore(
             return null;
         }
         var record = JsonSerializer.Deserialize((byte[])value!, SessionJsonContext.Default.SessionRecord);
-        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : SharedStrings.Default.Share(record);
+        return record is null || record.IsExpiredAt(time.GetUtcNow()) ? null : record;
     }
 
     private static byte[] Serialize(SessionRecord record) =>

@@ -30,7 +30,7 @@ internal sealed class SessionCache
 {
     private readonly CountedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly ISessionStringSource? _strings;
+    private readonly ISessionStringSource[] _strings;
     private readonly int _capacity;
     private readonly long _trustTicks;
     // Lapsed entries are kept until this old (two trust windows), to recognise a record read again (see remarks).
@@ -50,11 +50,11 @@ internal sealed class SessionCache
 
     /// <param name="listeningWindow">Null: no channel to listen to (always trusted within the trust window).</param>
     /// <param name="strings">Where a record held anew finds the strings it repeats (<see cref="ISessionStringSource"/>), if anywhere.</param>
-    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor, TimeSpan? listeningWindow = null, ISessionStringSource? strings = null)
+    public SessionCache(TimeProvider time, int capacity, TimeSpan trustFor, TimeSpan? listeningWindow = null, IEnumerable<ISessionStringSource>? strings = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _time = time;
-        _strings = strings;
+        _strings = strings?.ToArray() ?? [];
         _capacity = capacity;
         _trustTicks = trustFor.Ticks;
         _keptTicks = 2 * trustFor.Ticks;
@@ -124,7 +124,7 @@ internal sealed class SessionCache
     /// </summary>
     /// <returns>
     /// The record the cache now vouches for: the instance it already held when that holds the same values (see
-    /// remarks), else <paramref name="record"/> (with the strings the cache's <see cref="ISessionStringSource"/> holds
+    /// remarks), else <paramref name="record"/> (with the strings the cache's <see cref="ISessionStringSource"/>s hold
     /// shared); null when nothing is cached.
     /// </returns>
     public SessionRecord? SetIfNotRevokedSince(SessionKey key, SessionRecord record, long revocations)
@@ -180,10 +180,13 @@ internal sealed class SessionCache
             // Removed meanwhile (not by a revocation: the caller checks for those): put back like any record read.
             record = held.Record;
         }
-        else if (_strings is not null)
+        else
         {
             // Held from now on, perhaps for hours: pointing at strings held anyway rather than at this read's copies.
-            record = _strings.Share(record);
+            foreach (var strings in _strings)
+            {
+                record = strings.Share(record);
+            }
         }
         var entry = new Entry(record, now);
         _entries.Set(key.Value, entry);

@@ -16,6 +16,9 @@ internal static class SessionsServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SlidingExpiry(sp.GetRequiredService<TimeProvider>(), sso.IdleTimeout));
+        // What a record the session cache holds anew shares its strings with: this pool, and whatever else holds them
+        // (Identity adds the users file's accounts).
+        services.AddSingleton<ISessionStringSource>(SharedStrings.Default);
 
         if (string.IsNullOrWhiteSpace(sso.Redis))
         {
@@ -35,7 +38,7 @@ internal static class SessionsServiceCollectionExtensions
             // Trusted only while this instance hears its invalidation channel (RedisSessionInvalidation's heartbeat).
             services.AddSingleton(sp => new SessionCache(
                 sp.GetRequiredService<TimeProvider>(), sso.SessionCacheSize, sso.EffectiveSessionCacheDuration, SessionCache.ListeningWindow,
-                sp.GetService<ISessionStringSource>()));
+                sp.GetServices<ISessionStringSource>()));
             services.AddSingleton<RedisSessionInvalidation>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisSessionInvalidation>());
             services.AddSingleton<ISessionStore>(sp => new CachingSessionStore(

@@ -8,9 +8,9 @@ namespace Gateway.Sessions;
 /// <see cref="Capacity"/> distinct strings are held, new ones are simply not shared (an attacker who signs in with
 /// made-up User-Agents fills it with at most <see cref="Capacity"/> × 256 characters, and costs others only the sharing).
 /// </summary>
-internal sealed class SharedStrings(int capacity)
+internal sealed class SharedStrings(int capacity) : ISessionStringSource
 {
-    /// <summary>The pool the session stores share: 8192 strings, at most 4 MB.</summary>
+    /// <summary>The pool the session cache and the in-memory store share: 8192 strings, at most 4 MB.</summary>
     public static readonly SharedStrings Default = new(8192);
 
     public int Capacity { get; } = capacity;
